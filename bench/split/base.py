@@ -58,6 +58,30 @@ class Split:
     def sizes(self) -> dict[str, int]:
         return {name: len(part) for name, part in self.parts().items()}
 
+    def to_summary(self) -> dict[str, Any]:
+        """JSON-ready overview for CLIs and run records: sizes, users, fingerprint, audit.
+
+        Example:
+            >>> import pandas as pd
+            >>> part = pd.DataFrame({"user": [0], "item": [1], "order": [0]})
+            >>> s = Split("demo", train=part, valid=part, test=part, n_users=1, n_items=2)
+            >>> summary = s.to_summary()
+            >>> summary["sizes"], summary["users"]["test"], summary["audit"]
+            ({'train': 1, 'valid': 1, 'test': 1}, 1, None)
+        """
+        return {
+            "protocol": self.name,
+            "seed": self.seed,
+            "params": dict(self.params),
+            "n_users": self.n_users,
+            "n_items": self.n_items,
+            "sizes": self.sizes(),
+            "users": {name: int(part["user"].nunique()) for name, part in self.parts().items()},
+            "fingerprint": self.fingerprint,
+            "clean": None if self.audit is None else self.audit.clean,
+            "audit": None if self.audit is None else self.audit.to_dict(),
+        }
+
     @cached_property
     def fingerprint(self) -> str:
         """Content hash over every part's (user, item, order) rows plus the protocol name."""

@@ -1,0 +1,82 @@
+"""Helpers shared by the splitters: sort keys, parameter checks, building the audited Split.
+
+Example:
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"timestamp": [5, 5], "order": [0, 1]})
+    >>> [k.tolist() for k in time_keys(frame)]
+    [[5, 5], [0, 1]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.data.interactions import Interactions
+from bench.split.audit import AuditOptions, audit_split
+from bench.split.base import Split
+from bench.split.errors import EmptyPartError, SplitError
+
+
+def time_keys(frame: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Sort keys for "by time, ties by original file order" (``order`` alone without timestamps)."""
+    order = frame["order"].to_numpy(np.int64)
+    if "timestamp" in frame.columns:
+        return frame["timestamp"].to_numpy(np.int64), order
+    return (order,)
+
+
+def check_choice(protocol: str, param: str, value: Any, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise a one-line SplitError."""
+    if value not in choices:
+        raise SplitError(
+            f"{protocol}: {param}={value!r} is not one of {list(choices)} - pick one of those"
+        )
+    return value
+
+
+def finish_split(
+    protocol: str,
+    data: Interactions,
+    parts: Mapping[str, pd.DataFrame | np.ndarray],
+    *,
+    seed: int | None,
+    params: dict[str, Any],
+    empty_hints: Mapping[str, str],
+    audit: AuditOptions,
+) -> Split:
+    """Build the Split from row masks (or frames), refuse empty parts, attach the audit.
+
+    ``parts`` maps part names (``train``, ``valid``, ``test`` and optionally ``valid_history``/
+    ``test_history``) to boolean row masks over ``data.frame`` or to ready frames. Rows keep the
+    original file order inside every part.
+    """
+    frame = data.frame
+    in_order = frame["order"].is_monotonic_increasing
+    built: dict[str, pd.DataFrame] = {}
+    for name, part in parts.items():
+        rows = frame[part] if isinstance(part, np.ndarray) else part
+        if not (in_order and isinstance(part, np.ndarray)):
+            rows = rows.sort_values("order", kind="stable")
+        rows = rows.reset_index(drop=True)
+        if len(rows) == 0:
+            hint = empty_hints.get(name, "no interaction was assigned to it")
+            raise EmptyPartError(protocol, data.name, name, hint)
+        built[name] = rows
+    split = Split(
+        protocol,
+        train=built["train"],
+        valid=built["valid"],
+        test=built["test"],
+        n_users=data.n_users,
+        n_items=data.n_items,
+        seed=seed,
+        params=params,
+        valid_history=built.get("valid_history"),
+        test_history=built.get("test_history"),
+    )
+    return replace(split, audit=audit_split(split, audit))
