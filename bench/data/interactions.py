@@ -65,7 +65,7 @@ def fingerprint_frame(frame: pd.DataFrame, columns: tuple[str, ...] | None = Non
     cols = columns or tuple(c for c in COLUMN_DTYPES if c in frame.columns and c != "order")
     digest.update(repr((cols, len(frame))).encode())
     for col in cols:
-        values = np.ascontiguousarray(frame[col].to_numpy(dtype=COLUMN_DTYPES.get(col, None)))
+        values = np.ascontiguousarray(frame[col].to_numpy(dtype=COLUMN_DTYPES.get(col)))
         digest.update(col.encode())
         digest.update(values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes())
     return digest.hexdigest()[:16]
