@@ -1,0 +1,1 @@
+"""Command-line entry points (each a thin shell around a library function)."""

@@ -1,0 +1,177 @@
+"""The Ranker contract: a LightningModule that scores every item for a batch of users.
+
+A ranker implements :meth:`Ranker.score` (``[batch, n_items]`` scores, higher is better) and
+either ``training_step`` + ``configure_optimizers`` (gradient rankers) or
+:meth:`ClosedFormRanker.fit` (closed-form rankers, fitted in the single step of a single
+epoch). Validation and test are the same for every ranker: the base class scores each
+:class:`~bench.rankers.batch.UserBatch`, feeds the evaluator (which removes seen items and
+ranks the rest), and at the end of the epoch logs ``valid/<metric>`` / ``test/<metric>`` and
+keeps the :class:`~bench.eval.EvalResult` in ``eval_results``. Evaluator states are torchmetrics
+states, so under DDP every process computes the metrics over all users.
+
+Example:
+    >>> import torch
+    >>> class Constant(ClosedFormRanker):
+    ...     def fit(self, train):
+    ...         pass
+    ...     def score(self, batch):
+    ...         return torch.ones(len(batch), self.n_items)
+    >>> ranker = Constant(n_users=3, n_items=5)
+    >>> ranker.closed_form, ranker.train_input, ranker.n_parameters()
+    (True, 'matrix', 0)
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, ClassVar
+
+import pytorch_lightning as pl
+import torch
+from torch import Tensor, nn
+
+from bench.eval import EvalResult
+from bench.rankers.batch import TrainMatrix, UserBatch
+from bench.rankers.evaluation import Evaluation
+
+# Evaluation results are identical on every process (the evaluator syncs its states), so
+# they are logged without another reduction.
+warnings.filterwarnings("ignore", message=r".*when logging on epoch level in distributed.*")
+warnings.filterwarnings("ignore", message=r".*`configure_optimizers` returned `None`.*")
+
+STAGES = ("valid", "test")
+
+
+def _check_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name}={value!r} must be a positive integer")
+    return value
+
+
+class Ranker(pl.LightningModule):
+    """Base class of every ranker (see the module docstring).
+
+    Class attributes a subclass may set:
+        train_input: ``"interactions"`` (default), ``"users"`` or ``"matrix"`` (see
+            :class:`~bench.rankers.datamodule.RankDataModule`).
+        closed_form: fitted in one step; tested with the fitted state, never checkpointed.
+
+    Instance attributes read by the data module: ``batch_size`` (training batch size) and
+    ``sequence_length`` (``None``; an int asks for padded item sequences).
+
+    Args:
+        n_users: users in the split (ids ``0..n_users-1``).
+        n_items: items in the catalogue (ids ``0..n_items-1``).
+    """
+
+    train_input: ClassVar[str] = "interactions"
+    closed_form: ClassVar[bool] = False
+
+    def __init__(self, n_users: int, n_items: int) -> None:
+        super().__init__()
+        self.n_users = _check_count("n_users", n_users)
+        self.n_items = _check_count("n_items", n_items)
+        self.batch_size: int = 1024
+        self.sequence_length: int | None = None
+        self.evaluation: Evaluation | None = None
+        self.evaluators: nn.ModuleDict | None = None
+        self.eval_results: dict[str, EvalResult] = {}
+
+    # -- the contract ---------------------------------------------------------------------------
+    def score(self, batch: UserBatch) -> Tensor:
+        """``[len(batch), n_items]`` scores of every item for every user of the batch."""
+        raise NotImplementedError(f"{type(self).__name__} must implement score(batch)")
+
+    def n_parameters(self) -> int:
+        """Learned numbers: parameters plus persistent buffers (EASE's item-item matrix)."""
+        return int(sum(t.numel() for t in self.state_dict().values() if isinstance(t, Tensor)))
+
+    def trainer_overrides(self) -> dict[str, Any]:
+        """Trainer arguments this ranker requires (closed-form rankers: one epoch)."""
+        return {}
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def attach_evaluation(
+        self, evaluation: Evaluation, item_popularity: Tensor | None = None, **kwargs: Any
+    ) -> None:
+        """Give the ranker one evaluator per stage (called by the runner before fitting)."""
+        self.evaluation = evaluation
+        self.evaluators = nn.ModuleDict(
+            {
+                stage: evaluation.evaluator(self.n_items, item_popularity=item_popularity, **kwargs)
+                for stage in STAGES
+            }
+        )
+
+    def _evaluator(self, stage: str) -> Any:
+        if self.evaluators is None:
+            raise RuntimeError(
+                f"{type(self).__name__} has no evaluation; call attach_evaluation(...) first"
+            )
+        return self.evaluators[stage]
+
+    def _update(self, stage: str, batch: UserBatch) -> None:
+        scores = self.score(batch)
+        expected = (len(batch), self.n_items)
+        if tuple(scores.shape) != expected:
+            raise ValueError(
+                f"{type(self).__name__}.score returned shape {tuple(scores.shape)}, expected "
+                f"{expected} (one row per user, one column per item)"
+            )
+        self._evaluator(stage).update(batch.users, scores, batch.targets, batch.exclude)
+
+    def _finish(self, stage: str) -> EvalResult:
+        evaluator = self._evaluator(stage)
+        result = evaluator.compute()
+        evaluator.reset()
+        self.eval_results[stage] = result
+        values = {
+            f"{stage}/{key}": torch.tensor(value, dtype=torch.float64)
+            for key, value in result.metrics.items()
+        }
+        self.log_dict(values, sync_dist=False, prog_bar=False)
+        return result
+
+    def validation_step(self, batch: UserBatch, batch_idx: int) -> None:
+        self._update("valid", batch)
+
+    def test_step(self, batch: UserBatch, batch_idx: int) -> None:
+        self._update("test", batch)
+
+    def on_validation_epoch_end(self) -> None:
+        if self.trainer.sanity_checking:
+            self._evaluator("valid").reset()
+            return
+        self._finish("valid")
+
+    def on_test_epoch_end(self) -> None:
+        self._finish("test")
+
+
+class ClosedFormRanker(Ranker):
+    """A ranker fitted in closed form by :meth:`fit`, inside one Lightning training step.
+
+    The data module hands it one :class:`~bench.rankers.batch.TrainMatrix` batch; the runner
+    trains one epoch and tests with the fitted state (no checkpoint).
+    """
+
+    train_input: ClassVar[str] = "matrix"
+    closed_form: ClassVar[bool] = True
+
+    def __init__(self, n_users: int, n_items: int) -> None:
+        super().__init__(n_users, n_items)
+        self.automatic_optimization = False
+
+    def fit(self, train: TrainMatrix) -> None:
+        """Set the ranker's state from the training interactions."""
+        raise NotImplementedError(f"{type(self).__name__} must implement fit(train)")
+
+    def training_step(self, batch: TrainMatrix, batch_idx: int) -> None:
+        with torch.no_grad():
+            self.fit(batch)
+
+    def configure_optimizers(self) -> None:
+        return None
+
+    def trainer_overrides(self) -> dict[str, Any]:
+        return {"max_epochs": 1, "min_epochs": None, "enable_checkpointing": False}

@@ -1,0 +1,187 @@
+"""Start-up validation of a composed ``train`` config into typed settings.
+
+Everything the runner owns is checked before any data is touched, and each problem raises a
+:class:`~bench.train.errors.RunConfigError` with one line naming the key:
+
+- top-level keys (``seed``, ``tags``, ``resume``, ``threads``, ``early_stopping``,
+  ``callbacks``) against
+  :class:`RunSchema`, and no unknown top-level key;
+- ``eval`` against :class:`EvalSchema` (unknown keys, types), then its metric names;
+- ``dataset`` / ``preprocess`` with the dataset layer's validators;
+- ``split`` by building the splitter;
+- ``model`` and ``trainer``: the ``_target_`` resolves (a :class:`~bench.rankers.Ranker` for
+  ``model``) and every key is a parameter of it, of the annotated type.
+
+Example:
+    >>> from omegaconf import OmegaConf
+    >>> try:
+    ...     check_schema(OmegaConf.create({"batch_size": "many"}), EvalSchema, "eval")
+    ... except RunConfigError as err:
+    ...     print(str(err)[:39])
+    eval.batch_size='many': Value 'many' of
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from hydra.utils import get_class, instantiate
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from bench.rankers import Evaluation, Ranker
+from bench.rankers.history import TEST_HISTORIES
+from bench.train.errors import RunConfigError, one_line_error
+
+GROUPS = ("dataset", "preprocess", "split", "model", "eval", "trainer", "logger", "paths")
+
+
+@dataclass
+class EvalSchema:
+    """``conf/eval/*.yaml``: protocol, metrics, selection metric, batching, test history."""
+
+    protocol: Any = field(default_factory=lambda: {"_target_": "bench.eval.FullRanking"})
+    metrics: list[str] = field(default_factory=lambda: ["ndcg@10"])
+    select: str | None = None
+    batch_size: int = 1024
+    test_history: str = "train_valid"
+
+
+@dataclass
+class EarlyStoppingSchema:
+    """Stop after ``patience`` validation epochs without an improvement above ``min_delta``."""
+
+    patience: int = 10
+    min_delta: float = 0.0
+
+
+@dataclass
+class RunSchema:
+    """Top-level keys of ``conf/train.yaml`` owned by the runner."""
+
+    seed: int = 0
+    tags: list[str] = field(default_factory=list)
+    resume: bool = True
+    threads: int | None = None
+    early_stopping: EarlyStoppingSchema | None = field(default_factory=EarlyStoppingSchema)
+    callbacks: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The validated, typed view of a ``train`` config."""
+
+    run: RunSchema
+    eval: EvalSchema
+    evaluation: Evaluation
+    splitter: Any
+
+
+def check_schema(node: Any, schema: type, where: str) -> Any:
+    """Merge ``node`` into the structured ``schema``; return the typed object."""
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(schema), node)
+        return OmegaConf.to_object(merged)
+    except OmegaConfBaseException as err:
+        key = f"{where}.{err.full_key}" if getattr(err, "full_key", None) else where
+        value = OmegaConf.select(node, str(err.full_key)) if err.full_key else None
+        shown = f"{key}={value!r}" if value is not None else key
+        raise RunConfigError(f"{shown}: {one_line_error(err).split(' full_key:')[0]}") from None
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint in (bool, str):
+        return isinstance(value, hint)
+    return True  # unions, containers: left to the class itself
+
+
+def check_target(node: Any, where: str, base: type | None = None, **given: Any) -> type:
+    """Check ``node._target_`` resolves and every other key is a parameter of the right type."""
+    if not isinstance(node, DictConfig) or "_target_" not in node:
+        raise RunConfigError(f"{where} needs a _target_ (the class to build), e.g. {where}=<name>")
+    try:
+        target = get_class(str(node._target_))
+    except Exception as err:
+        raise RunConfigError(f"{where}._target_={node._target_!r}: {one_line_error(err)}") from None
+    if base is not None and not issubclass(target, base):
+        raise RunConfigError(
+            f"{where}._target_={node._target_!r} is not a {base.__module__}.{base.__name__}"
+        )
+    kwargs = {k: v for k, v in OmegaConf.to_container(node, resolve=True).items()}
+    kwargs.pop("_target_")
+    for key in [k for k in kwargs if k.startswith("_") and k.endswith("_")]:
+        kwargs.pop(key)
+    signature = inspect.signature(target)
+    accepts_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    unknown = [k for k in kwargs if k not in signature.parameters and not accepts_any]
+    if unknown:
+        names = [n for n in signature.parameters if n not in given and n != "self"]
+        raise RunConfigError(
+            f"{where}.{unknown[0]}: {target.__name__} has no parameter {unknown[0]!r}; "
+            f"valid: {', '.join(names)}"
+        )
+    try:
+        hints = typing.get_type_hints(target.__init__)
+    except Exception:
+        hints = {}
+    for key, value in kwargs.items():
+        if key in hints and value is not None and not _type_ok(value, hints[key]):
+            kind = getattr(hints[key], "__name__", str(hints[key]))
+            raise RunConfigError(f"{where}.{key}={value!r} must be {kind} ({target.__name__})")
+    return target
+
+
+def _build(node: Any, where: str) -> Any:
+    try:
+        return instantiate(node)
+    except Exception as err:
+        cause = err.__cause__ or err
+        raise RunConfigError(f"{where}: {one_line_error(cause)}") from None
+
+
+def load_settings(cfg: DictConfig) -> RunSettings:
+    """Validate ``cfg`` (see the module docstring) and return typed settings."""
+    from bench.data.preprocess import preprocess_config
+    from bench.data.registry import dataset_config
+
+    allowed = set(GROUPS) | {f.name for f in fields(RunSchema)}
+    unknown = sorted(str(k) for k in cfg if k not in allowed)
+    if unknown:
+        raise RunConfigError(
+            f"unknown top-level key {unknown[0]!r}; valid: {', '.join(sorted(allowed))}"
+        )
+    missing = [g for g in GROUPS if g not in ("logger",) and cfg.get(g) is None]
+    if missing:
+        raise RunConfigError(f"no {missing[0]} config; choose one, e.g. {missing[0]}=<name>")
+    top = OmegaConf.create({k: cfg[k] for k in cfg if k not in GROUPS})
+    run = check_schema(top, RunSchema, "train")
+    eval_schema = check_schema(cfg.eval, EvalSchema, "eval")
+    dataset_config(cfg.dataset)
+    preprocess_config(cfg.preprocess)
+    if run.threads is not None and run.threads < 1:
+        raise RunConfigError(f"threads={run.threads} must be >= 1 (or null for torch's default)")
+    if eval_schema.test_history not in TEST_HISTORIES:
+        raise RunConfigError(
+            f"eval.test_history={eval_schema.test_history!r} is not one of {TEST_HISTORIES}"
+        )
+    if eval_schema.batch_size < 1:
+        raise RunConfigError(f"eval.batch_size={eval_schema.batch_size} must be >= 1")
+    protocol = _build(cfg.eval.protocol, "eval.protocol")
+    try:
+        evaluation = Evaluation(eval_schema.metrics, eval_schema.select, protocol)
+    except ValueError as err:
+        raise RunConfigError(f"eval: {one_line_error(err)}") from None
+    check_target(cfg.model, "model", Ranker, n_users=1, n_items=1)
+    check_target(cfg.trainer, "trainer")
+    splitter = _build(cfg.split, "split")
+    for name, node in (cfg.get("callbacks") or {}).items():
+        if node is not None:
+            check_target(node, f"callbacks.{name}")
+    return RunSettings(run=run, eval=eval_schema, evaluation=evaluation, splitter=splitter)

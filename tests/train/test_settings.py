@@ -1,0 +1,54 @@
+"""Start-up validation: every bad key or value fails with one line that names it."""
+
+import pytest
+from train_helpers import compose_train
+
+from bench.train.errors import RunConfigError
+from bench.train.settings import load_settings
+
+
+def settings_error(overrides, tmp_path) -> str:
+    cfg = compose_train(overrides, tmp_path)
+    with pytest.raises(RunConfigError) as info:
+        load_settings(cfg)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ("+model.l3=5", "model.l3: EASE has no parameter 'l3'; valid: l2"),
+        ("model.l2=abc", "model.l2='abc' must be float"),
+        ("eval.batch_size=abc", "eval.batch_size='abc'"),
+        ("+eval.topk=5", "eval.topk"),
+        ("eval.metrics=[ndcg@x]", "ndcg@x"),
+        ("eval.select=recall@50", "eval.select='recall@50' is not among eval.metrics"),
+        ("eval.test_history=all", "eval.test_history='all'"),
+        ("eval.batch_size=0", "eval.batch_size=0"),
+        ("+trainer.max_epoch=3", "trainer.max_epoch: Trainer has no parameter 'max_epoch'"),
+        ("+split.folds=3", "split: "),
+        ("split.ratios=[1,2]", "ratios=[1, 2]"),
+        ("+foo=1", "unknown top-level key 'foo'"),
+        ("seed=abc", "train.seed='abc'"),
+        ("early_stopping.patience=x", "train.early_stopping.patience='x'"),
+        ("model._target_=baselines.nope.Nope", "model._target_='baselines.nope.Nope'"),
+        ("model._target_=torch.nn.Linear", "is not a bench.rankers.base.Ranker"),
+    ],
+)
+def test_bad_config_names_the_key(override, named, tmp_path) -> None:
+    assert named in settings_error([override], tmp_path)
+
+
+def test_split_unknown_key_is_named(tmp_path) -> None:
+    assert "folds" in settings_error(["+split.folds=3"], tmp_path)
+
+
+def test_good_config_gives_typed_settings(tmp_path) -> None:
+    cfg = compose_train(["model=bpr", "eval=recbole", "seed=4"], tmp_path)
+    settings = load_settings(cfg)
+    assert settings.run.seed == 4 and settings.run.resume is True
+    assert settings.evaluation.select == "ndcg_binary@10"
+    assert settings.eval.test_history == "train"
+    assert type(settings.splitter).__name__ == "RandomHoldout"
