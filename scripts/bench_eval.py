@@ -10,15 +10,17 @@ metric table, including building its inputs:
 - pytrec_eval and ranx get each user's masked top-50 as a run (numpy argpartition, counted in
   their time; values at cutoffs <= 50 need nothing below rank 50) and the targets as qrels;
   pytrec_eval has no MRR cutoff, so it also evaluates runs truncated to 10 and 20.
-- torchmetrics gets the flattened unmasked scores (its retrieval metrics rank internally).
+- torchmetrics gets the flattened scores of every user's unseen items (its retrieval metrics
+  rank internally).
 - ranx "cold" runs in a fresh process with an empty numba cache (JIT compilation included);
   "warm" is a second evaluation in this process.
 
 Values are checked against ours per user (torchmetrics: means only; its RetrievalMAP divides by
 the relevant items retrieved, not by all relevant items, so it differs by definition).
 Then an ML-20M-sized problem (138,493 x 26,744) runs through ``bench.eval.evaluate`` with
-scores generated batch by batch (the 14.8 GB matrix never exists); its time and peak memory
-(the process's peak resident set during evaluation) are reported.
+scores made batch by batch (a random pool shifted per batch; the 14.8 GB matrix never exists);
+its time (with and without making the scores) and peak memory (the process's peak resident
+set during evaluation, reset just before it) are reported.
 
 ``OMP_WAIT_POLICY`` defaults to ``PASSIVE`` here (see the comment at the imports); the torch
 thread count stays at its default, and ours is also timed on one thread.

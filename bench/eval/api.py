@@ -57,13 +57,13 @@ def evaluate(
     n_users, n_items = (
         targets.shape if not isinstance(targets, RowSets) else (targets.n_rows, targets.n_cols)
     )
-    target_sets = as_row_sets(targets, n_users, n_items, name="targets")
-    seen_sets = None if seen is None else as_row_sets(seen, n_users, n_items, name="seen")
+    target_rows = _Rows(targets, n_users, n_items, "targets")
+    seen_rows = None if seen is None else _Rows(seen, n_users, n_items, "seen")
     ids = torch.arange(n_users) if users is None else torch.as_tensor(users).long().reshape(-1)
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= n_users):
         raise ValueError(f"users must be row indices of targets, in [0, {n_users})")
     evaluator = FullRankingEvaluator(metrics, n_items, **evaluator_kwargs)
-    has_target = target_sets.counts[ids] > 0
+    has_target = target_rows.counts[ids] > 0
     if not bool(has_target.all()):
         evaluator.skipped_ids.append(ids[~has_target].double())
         ids = ids[has_target]
@@ -71,6 +71,33 @@ def evaluate(
         for start in range(0, ids.numel(), batch_size):
             batch = ids[start : start + batch_size]
             scores = score_fn(batch)
-            block_seen = None if seen_sets is None else seen_sets.take(batch)
-            evaluator.update(batch, scores, target_sets.take(batch), block_seen)
+            block_seen = None if seen_rows is None else seen_rows.take(batch)
+            evaluator.update(batch, scores, target_rows.take(batch), block_seen)
+            del scores  # free this batch's scores before the next one is made
     return evaluator.compute()
+
+
+class _Rows:
+    """Row access to targets / seen items; scipy matrices are sliced per batch, not converted
+    whole (a 64-bit copy of ML-20M's would cost hundreds of MB)."""
+
+    def __init__(self, data: object, n_rows: int, n_cols: int, name: str) -> None:
+        if sp.issparse(data):
+            if tuple(data.shape) != (n_rows, n_cols):
+                raise ValueError(
+                    f"{name} has shape {tuple(data.shape)}, expected {(n_rows, n_cols)}"
+                )
+            self.matrix: sp.csr_matrix | None = sp.csr_matrix(data)  # no copy if already CSR
+            self.sets: RowSets | None = None
+            self.counts = torch.from_numpy(np.diff(self.matrix.indptr).astype(np.int64))
+        else:
+            self.matrix = None
+            self.sets = as_row_sets(data, n_rows, n_cols, name=name)
+            self.counts = self.sets.counts
+        self.n_cols, self.name = n_cols, name
+
+    def take(self, rows: Tensor) -> RowSets:
+        if self.sets is not None:
+            return self.sets.take(rows)
+        part = self.matrix[rows.numpy()]
+        return as_row_sets(part, rows.numel(), self.n_cols, name=self.name)
