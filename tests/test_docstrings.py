@@ -8,7 +8,7 @@ import pytest
 
 import bench
 
-COVERED_ELSEWHERE = ("bench.stats", "bench.rankers", "bench.train")  # their own test_doctests.py
+COVERED_ELSEWHERE = ("bench.stats", "bench.rankers", "bench.train")  # their own test_*_doctests.py
 MODULES = sorted(
     info.name
     for info in pkgutil.walk_packages(bench.__path__, prefix="bench.")
