@@ -30,6 +30,13 @@ def time_keys(frame: pd.DataFrame) -> tuple[np.ndarray, ...]:
     return (order,)
 
 
+def check_seed(protocol: str, seed: Any) -> int:
+    """The seed of a random split, or a one-line error when it is not an integer."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise SplitError(f"{protocol}: seed={seed!r} must be an integer (it is a random split)")
+    return int(seed)
+
+
 def check_choice(protocol: str, param: str, value: Any, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``, else raise a one-line SplitError."""
     if value not in choices:

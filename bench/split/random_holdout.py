@@ -35,7 +35,7 @@ import numpy as np
 
 from bench.data.interactions import Interactions
 from bench.split._arrays import rank_within_user
-from bench.split._common import finish_split
+from bench.split._common import check_seed, finish_split
 from bench.split.audit import AuditOptions
 from bench.split.base import Split
 from bench.split.errors import SplitError
@@ -97,10 +97,7 @@ class RandomHoldout:
 
     def __call__(self, data: Interactions, *, seed: int) -> Split:
         """Split ``data`` with ``numpy.random.default_rng(seed)``."""
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise SplitError(
-                f"{self.name}: seed={seed!r} must be an integer (it is a random split)"
-            )
+        seed = check_seed(self.name, seed)
         frame = data.frame
         user = frame["user"].to_numpy(np.int64)
         shuffle_key = np.random.default_rng(seed).permutation(len(frame))

@@ -44,7 +44,7 @@ import numpy as np
 
 from bench.data.interactions import Interactions
 from bench.split._arrays import distinct, member, rank_within_user
-from bench.split._common import check_choice, finish_split
+from bench.split._common import check_choice, check_seed, finish_split
 from bench.split.audit import AuditOptions
 from bench.split.base import Split
 from bench.split.errors import SplitError
@@ -103,10 +103,7 @@ class UserHoldout:
 
     def __call__(self, data: Interactions, *, seed: int) -> Split:
         """Split ``data`` with ``numpy.random.default_rng(seed)``."""
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise SplitError(
-                f"{self.name}: seed={seed!r} must be an integer (it is a random split)"
-            )
+        seed = check_seed(self.name, seed)
         frame = data.frame
         user = frame["user"].to_numpy(np.int64)
         item = frame["item"].to_numpy(np.int64)
