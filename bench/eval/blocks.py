@@ -128,12 +128,22 @@ class BlockRanker:
 
 
 def _run_threads(work, chunks: list[range]) -> None:
-    """Run ``work(slot, chunk)`` for every chunk in its own thread, torch single-threaded."""
+    """Run ``work(slot, chunk)`` for every chunk in its own thread, torch single-threaded.
+
+    Grad and inference modes are thread-local in torch: the workers take the caller's (under
+    Lightning's validation the outputs are inference tensors, writable only in inference mode).
+    """
     threads = torch.get_num_threads()
+    inference, grad = torch.is_inference_mode_enabled(), torch.is_grad_enabled()
+
+    def in_callers_mode(slot: int, chunk: range) -> None:
+        with torch.inference_mode(inference), torch.set_grad_enabled(grad):
+            work(slot, chunk)
+
     torch.set_num_threads(1)
     try:
         with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-            for future in [pool.submit(work, i, c) for i, c in enumerate(chunks)]:
+            for future in [pool.submit(in_callers_mode, i, c) for i, c in enumerate(chunks)]:
                 future.result()
     finally:
         torch.set_num_threads(threads)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from bench.eval.blocks import BlockRanker
 from bench.eval.protocol import FullRanking
 from bench.eval.sparse import as_row_sets
+
+CONTEXTS = {"plain": torch.enable_grad, "no_grad": torch.no_grad, "inference": torch.inference_mode}
 
 
 def _sets(rng: np.random.Generator, n_users: int, n_items: int, size: int, graded: bool):
@@ -18,7 +21,8 @@ def _sets(rng: np.random.Generator, n_users: int, n_items: int, size: int, grade
     return dense
 
 
-def test_parallel_blocks_equal_single_thread() -> None:
+@pytest.mark.parametrize("mode", ["plain", "no_grad", "inference"])
+def test_parallel_blocks_equal_single_thread(mode: str) -> None:
     rng = np.random.default_rng(3)
     n_users, n_items, k = 257, 300, 20
     scores = torch.from_numpy(rng.integers(0, 5, (n_users, n_items)).astype(np.float32))
@@ -29,7 +33,8 @@ def test_parallel_blocks_equal_single_thread() -> None:
     for workers in (1, 2, 3):
         ranker = BlockRanker(n_items, k, block_elements=10 * n_items, workers=workers)
         assert ranker._n_workers(scores, n_blocks=26) == workers
-        outputs.append(ranker.rank(FullRanking(), scores, rows, users, targets, seen))
+        with CONTEXTS[mode]():  # Lightning validates under inference mode
+            outputs.append(ranker.rank(FullRanking(), scores, rows, users, targets, seen))
     for values, items, gains in outputs[1:]:
         assert torch.equal(values, outputs[0][0])
         assert torch.equal(items, outputs[0][1])
