@@ -28,6 +28,8 @@ from bench.rankers import ClosedFormRanker, TrainMatrix, UserBatch
 class EASE(ClosedFormRanker):
     """EASE with L2 regularisation weight ``l2`` (Steck used 500 on ML-20M; RecBole 250)."""
 
+    folds_in_users = True  # scores depend on the batch's history only
+
     def __init__(self, n_users: int, n_items: int, l2: float = 500.0) -> None:
         super().__init__(n_users, n_items)
         if not float(l2) > 0:

@@ -24,6 +24,8 @@ from bench.rankers import ClosedFormRanker, TrainMatrix, UserBatch
 class Pop(ClosedFormRanker):
     """Most-popular ranker (no hyperparameters)."""
 
+    folds_in_users = True  # scores depend on the batch's history only
+
     def __init__(self, n_users: int, n_items: int) -> None:
         super().__init__(n_users, n_items)
         self.save_hyperparameters()

@@ -36,7 +36,7 @@ from bench.data.interactions import Interactions
 from bench.data.preprocess import PreprocessConfig, apply, preprocess_config
 from bench.data.registry import SourceSpec, build_sources, dataset_config
 
-PREPARE_VERSION = 1  # bump when parsing / preprocessing code changes what a config yields
+PREPARE_VERSION = 2  # bump when parsing / preprocessing code changes what a config yields
 
 
 def prepared_key(checksum: str, spec: SourceSpec, schema: Any, pre: PreprocessConfig) -> str:

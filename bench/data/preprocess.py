@@ -2,9 +2,11 @@
 
 Steps run in this order, each on the output of the previous one:
 
-1. ``min_rating``: keep rows with ``rating >= min_rating`` (implicit feedback).
-2. ``duplicates``: what to do with repeated (user, item) pairs: ``keep_all``, ``keep_first``,
-   ``keep_last`` (by file order) or ``error``.
+1. ``duplicates``: what to do with repeated (user, item) pairs: ``keep_all``, ``keep_first``,
+   ``keep_last`` (earliest / latest by timestamp, ties and timestamp-free files by file order)
+   or ``error``. This runs first, as in RecBole, so that a user's latest rating decides: with
+   ``keep_last`` a pair rated 5 and later 1 is dropped by ``min_rating: 3``, not kept as a 5.
+2. ``min_rating``: keep rows with ``rating >= min_rating`` (implicit feedback).
 3. ``item_min`` / ``user_min``: drop items, then users, with fewer interactions than that.
    With ``iterative: true`` both filters repeat until nothing changes (the k-core).
 
@@ -108,7 +110,11 @@ def _dedup(frame: pd.DataFrame, policy: Duplicates) -> pd.DataFrame:
             )
         return frame
     keep = "first" if policy is Duplicates.keep_first else "last"
-    return frame[~frame.duplicated(["user", "item"], keep=keep)]
+    if "timestamp" not in frame.columns:  # frame is in file order
+        return frame[~frame.duplicated(["user", "item"], keep=keep)]
+    chronological = frame.sort_values(["timestamp", "order"], kind="stable")
+    dropped = chronological.duplicated(["user", "item"], keep=keep)
+    return frame[~dropped.reindex(frame.index).to_numpy()]
 
 
 def apply(data: Interactions, cfg: PreprocessConfig) -> Interactions:
@@ -125,6 +131,7 @@ def apply(data: Interactions, cfg: PreprocessConfig) -> Interactions:
             )
         return current
 
+    frame = left(f"duplicates={cfg.duplicates.value}", _dedup(frame, cfg.duplicates))
     if cfg.min_rating is not None:
         if not data.has_rating:
             raise ConfigError(
@@ -132,7 +139,6 @@ def apply(data: Interactions, cfg: PreprocessConfig) -> Interactions:
                 "ratings; use a preprocess without min_rating"
             )
         frame = left(f"min_rating={cfg.min_rating}", frame[frame["rating"] >= cfg.min_rating])
-    frame = left(f"duplicates={cfg.duplicates.value}", _dedup(frame, cfg.duplicates))
     while True:
         size = len(frame)
         frame = left(f"item_min={cfg.item_min}", _min_count(frame, "item", cfg.item_min))

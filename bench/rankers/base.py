@@ -55,6 +55,8 @@ class Ranker(pl.LightningModule):
         train_input: ``"interactions"`` (default), ``"users"`` or ``"matrix"`` (see
             :class:`~bench.rankers.datamodule.RankDataModule`).
         closed_form: fitted in one step; tested with the fitted state, never checkpointed.
+        folds_in_users: scores a user from the batch's history alone (no per-user parameters),
+            so it can rank users unseen in training; user-holdout splits require it.
 
     Instance attributes read by the data module: ``batch_size`` (training batch size) and
     ``sequence_length`` (``None``; an int asks for padded item sequences).
@@ -66,6 +68,7 @@ class Ranker(pl.LightningModule):
 
     train_input: ClassVar[str] = "interactions"
     closed_form: ClassVar[bool] = False
+    folds_in_users: ClassVar[bool] = False
 
     def __init__(self, n_users: int, n_items: int) -> None:
         super().__init__()

@@ -43,6 +43,7 @@ from bench.rankers.history import (
     build_batch,
     stage_data,
     train_matrix,
+    train_stage_data,
 )
 from bench.rankers.samplers import ShuffledBatches, UserChunks
 from bench.split import Split
@@ -159,7 +160,7 @@ class RankDataModule(pl.LightningDataModule):
     @cached_property
     def train_stage(self) -> StageData:
         """Training users' rows (train history, no targets) for ``"users"`` input."""
-        return stage_data(self.split, "valid")
+        return train_stage_data(self.split)
 
     def stage(self, name: str) -> StageData:
         """``"valid"`` or ``"test"`` stage data (cached)."""

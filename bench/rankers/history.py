@@ -164,6 +164,19 @@ def build_batch(
     )
 
 
+def train_stage_data(split: Split) -> StageData:
+    """The training users' own rows: history = ``split.train`` (never a fold-in), no targets.
+
+    This is what ``"users"``-input rankers (auto-encoders, sequential models) train on, for
+    every split type; on user-holdout splits the fold-in rows belong to held-out users only.
+    """
+    history = _csr(split.train, split)
+    users = np.flatnonzero(np.diff(history.indptr) > 0).astype(np.int64)
+    no_targets = sp.csr_matrix((split.n_users, split.n_items), dtype=history.dtype)
+    indptr, items = _sequences(split.train, split.n_users)
+    return StageData(users, history, history, no_targets, indptr, items, split.n_items)
+
+
 def stage_data(split: Split, stage: str, test_history: str = "train_valid") -> StageData:
     """Users, history, excluded items and targets of ``stage`` (``"valid"`` or ``"test"``).
 

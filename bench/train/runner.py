@@ -38,6 +38,7 @@ from bench.train.checkpoints import (
     decide_resume,
     forget_inherited,
 )
+from bench.train.errors import RunConfigError
 from bench.train.hydra_context import choice_names, sweep_group, task_overrides
 from bench.train.loggers import build_loggers, close_loggers, publish_results
 from bench.train.process import (
@@ -113,6 +114,12 @@ def _fit_and_evaluate(
     rec.set_fingerprints(dataset=data.fingerprint, split=split.fingerprint)
     rec.set_extra("split", split.to_summary())
     ranker = instantiate(cfg.model, n_users=split.n_users, n_items=split.n_items)
+    if split.valid_history is not None and not ranker.folds_in_users:
+        raise RunConfigError(
+            f"model {type(ranker).__name__} has per-user parameters and cannot score users "
+            f"unseen in training, which split={split.name} evaluates; use a fold-in ranker "
+            "(e.g. model=ease or model=pop) or another split"
+        )
     datamodule = RankDataModule.for_ranker(
         split,
         ranker,

@@ -69,6 +69,19 @@ def test_duplicate_policies(policy, expected):
     assert out.frame["rating"].tolist() == [float(r) for r in expected]
 
 
+@pytest.mark.parametrize(("policy", "kept"), [("keep_first", [5.0, 4.0]), ("keep_last", [4.0])])
+def test_duplicates_follow_time_and_run_before_the_threshold(policy, kept):
+    # file order is not time order: (a, x) is rated 1 at t=30, and 5 earlier at t=10
+    frame = pd.DataFrame(
+        [("a", "x", 1.0, 30), ("a", "x", 5.0, 10), ("b", "y", 4.0, 20)],
+        columns=["user", "item", "rating", "timestamp"],
+    )
+    d = Interactions.from_raw("toy", frame)
+    out = apply(d, preprocess_config({"duplicates": policy, "min_rating": 3}))
+    # keep_last keeps the latest rating (1) of (a, x), which the threshold then drops
+    assert out.frame["rating"].tolist() == kept
+
+
 def test_duplicates_error_names_the_pair_and_the_options():
     d = data([("a", "x", 1), ("a", "x", 2)])
     with pytest.raises(SchemaError, match=r"2 rows repeat a .*choose duplicates: keep_first"):
@@ -100,7 +113,7 @@ def test_preprocessing_that_leaves_nothing_says_which_step():
         apply(d, preprocess_config({"name": "strict", "min_rating": 4}))
     assert str(err.value) == (
         "dataset 'toy': preprocess 'strict' leaves no interactions after min_rating=4.0 "
-        "(parsed: 2); loosen it"
+        "(parsed: 2, duplicates=keep_all: 2); loosen it"
     )
 
 

@@ -78,3 +78,29 @@ def test_bad_arguments(toy_split) -> None:
     with pytest.raises(ValueError, match="test_history='x'"):
         RankDataModule(toy_split, test_history="x")
     assert np.array_equal(RankDataModule(toy_split).stage("valid").users, [0, 1, 2, 3])
+
+
+def test_users_input_on_user_holdout_trains_on_train_rows_only() -> None:
+    """Fold-in rows belong to held-out users; training users keep their own train rows."""
+    import pandas as pd
+
+    from bench.split import Split
+
+    def frame(rows):
+        return pd.DataFrame(rows, columns=["user", "item", "order"])
+
+    train = frame([[0, 0, 0], [0, 1, 1], [1, 2, 2], [1, 0, 3]])
+    fold_in = frame([[2, 1, 4], [2, 3, 5]])
+    target = frame([[2, 0, 6]])
+    holdout = Split(
+        "h", train=train, valid=target, test=target, n_users=3, n_items=4,
+        valid_history=fold_in, test_history=fold_in,
+    )  # fmt: skip
+    dm = RankDataModule(holdout, train_input="users", batch_size=8, sequence_length=2)
+    (batch,) = list(dm.train_dataloader())
+    assert sorted(batch.users.tolist()) == [0, 1]
+    rows = dict(zip(batch.users.tolist(), batch.history.to_dense().tolist(), strict=True))
+    assert rows == {0: [1, 1, 0, 0], 1: [1, 0, 1, 0]}
+    sequences = dict(zip(batch.users.tolist(), batch.sequence.tolist(), strict=True))
+    assert sequences == {0: [0, 1], 1: [2, 0]}
+    assert dm.stage("test").history.toarray()[2].tolist() == [0, 1, 0, 1]  # fold-in at eval

@@ -93,3 +93,14 @@ def test_logger_failure_keeps_the_local_record(tmp_path, monkeypatch) -> None:
     assert any("logger 'wandb' disabled" in str(w.message) for w in caught)
     record = ResultStore(tmp_path / "results").read(outcome.run_id)
     assert record.status == "completed"
+
+
+def test_user_holdout_refuses_rankers_with_per_user_parameters(tmp_path) -> None:
+    from bench.train.errors import RunConfigError
+
+    with pytest.raises(RunConfigError, match=r"model BPR .* cannot score users unseen"):
+        run(compose_train([*BPR, "split=user_holdout"], tmp_path))
+    (record,) = ResultStore(tmp_path / "results").records()
+    assert record.status == "failed" and "unseen in training" in record.error.message
+    outcome = run(compose_train(["model=ease", "split=user_holdout"], tmp_path / "ease"))
+    assert outcome.test.n_users == 94  # the held-out test users, scored from their fold-in
