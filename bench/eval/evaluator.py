@@ -59,8 +59,8 @@ class FullRankingEvaluator(Metric):
         protocol: :class:`~bench.eval.protocol.FullRanking` (default) or
             :class:`~bench.eval.protocol.SampledCandidates` (keys then start with
             ``sampled_``).
-        item_popularity: ``[n_items]`` training interactions per item, for ``novelty`` and
-            ``arp``.
+        item_popularity: ``[n_items]`` training users per item (each user counted once), for
+            ``novelty`` and ``arp``.
         n_train_users: training users, for ``novelty``.
         item_features: ``[n_items, d]`` features or embeddings, for ``ild``.
         block_elements: scores ranked at once inside a batch (a memory/speed knob only).

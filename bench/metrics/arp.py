@@ -1,5 +1,6 @@
-"""Average recommendation popularity@k (ARP, Abdollahpouri et al.): the mean number of training
-interactions of the items in a user's top k (over the retrieved items; 0 for an empty list).
+"""Average recommendation popularity@k (ARP, Abdollahpouri et al.): the mean popularity of the
+items in a user's top k (over the retrieved items; 0 for an empty list), popularity being the
+evaluator's ``item_popularity`` (the runner passes training users per item).
 
 Lower means less popularity bias (``higher_is_better=False``).
 

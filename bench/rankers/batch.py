@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
@@ -92,6 +93,12 @@ class TrainMatrix:
 
     matrix: sp.csr_matrix
     counts: Tensor
+
+    @property
+    def user_counts(self) -> Tensor:
+        """``[n_items]`` float64 number of distinct training users per item (novelty, ARP)."""
+        counts = np.bincount(self.matrix.indices, minlength=self.matrix.shape[1])
+        return torch.from_numpy(counts.astype(np.float64))
 
     def to(self, device: torch.device | str) -> TrainMatrix:
         """Same object: the scipy matrix stays on the host; rankers move what they need."""

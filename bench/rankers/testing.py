@@ -72,7 +72,8 @@ def fit_ranker(
     """
     pl.seed_everything(seed, workers=True, verbose=False)
     datamodule = RankDataModule.for_ranker(split, ranker, seed=seed)
-    ranker.attach_evaluation(Evaluation(list(metrics)), item_popularity=datamodule.train.counts)
+    popularity = datamodule.train.user_counts
+    ranker.attach_evaluation(Evaluation(list(metrics)), item_popularity=popularity)
     kwargs: dict[str, Any] = {
         "accelerator": "cpu", "devices": 1, "max_epochs": max_epochs, "logger": False,
         "enable_checkpointing": False, "enable_progress_bar": False,

@@ -129,7 +129,7 @@ def _fit_and_evaluate(
     )
     ranker.attach_evaluation(
         settings.evaluation,
-        item_popularity=datamodule.train.counts,
+        item_popularity=datamodule.train.user_counts,
         n_train_users=int(split.train["user"].nunique()),
     )
     trainer = instantiate(

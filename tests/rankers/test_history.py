@@ -64,6 +64,7 @@ def test_train_matrix_binary_and_counts(split: Split) -> None:
     train = train_matrix(split)
     assert train.matrix.toarray().tolist() == [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
     assert train.counts.tolist() == [1.0, 3.0, 0.0, 0.0]
+    assert train.user_counts.tolist() == [1.0, 2.0, 0.0, 0.0]  # novelty: users, not repeats
 
 
 def test_batch_rows_and_sequences(split: Split) -> None:
