@@ -96,8 +96,8 @@ def save_prepared(root: Path, key: str, data: Interactions) -> Path:
             "meta": data.meta,
         }
         (entry / "meta.json").write_text(json.dumps(meta))
-        if final.exists():
-            shutil.rmtree(final)  # a stale or corrupt entry being rebuilt
+        # an existing final entry is a concurrent writer's equal result (load_prepared has
+        # already removed bad ones): publish keeps it rather than deleting it under a reader
         return publish(entry, final)
 
 

@@ -55,6 +55,8 @@ def cached(dataset: str, source: Source, root: Path) -> Artifact | None:
         log.warning("removing corrupt cache entry %s", path)
         shutil.rmtree(path.parent, ignore_errors=True)
         return None
+    except OSError:  # removed under us (another process rebuilding it): a miss
+        return None
     return Artifact(path, checksum, source.describe(), source.extract)
 
 
@@ -71,9 +73,7 @@ def _fetch_one(dataset: str, source: Source, root: Path, mirror: Path | None) ->
         staged = work / "staged"
         staged.mkdir()
         os.replace(path, staged / source.filename)
-        if final.parent.exists():
-            shutil.rmtree(final.parent)
-        publish(staged, final.parent)
+        publish(staged, final.parent)  # keeps a concurrent writer's verified copy
     return Artifact(final, str(source.checksum), source.describe(), source.extract)
 
 

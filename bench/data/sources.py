@@ -26,7 +26,12 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from bench.data.checksum import CHUNK, Checksum, Hasher, file_digests
-from bench.data.errors import IncompleteDownloadError, SourceUnavailableError, one_line
+from bench.data.errors import (
+    DataError,
+    IncompleteDownloadError,
+    SourceUnavailableError,
+    one_line,
+)
 
 MIRROR_ENV = "RANKBENCH_MIRROR"
 
@@ -156,6 +161,10 @@ class UrlSource(Source):
             ) from err
         except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
             raise SourceUnavailableError(one_line(f"download failed: {err}")) from err
+        except DataError:  # ours (e.g. truncated), already precise
+            raise
+        except ValueError as err:  # a malformed or unsupported URL: try the next source
+            raise SourceUnavailableError(one_line(f"bad URL {self.url!r}: {err}")) from err
 
 
 class WheelSource(Source):

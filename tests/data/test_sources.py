@@ -97,3 +97,9 @@ def test_local_source_reads_in_place(tmp_path):
     assert src.cacheable is False
     with pytest.raises(SourceUnavailableError, match=r"not found: .*nope.csv"):
         LocalSource(str(tmp_path / "nope.csv")).fetch(ctx(tmp_path))
+
+
+@pytest.mark.parametrize("url", ["htp://example/x.txt", "not a url"])
+def test_malformed_url_is_unavailable_so_the_next_source_is_tried(tmp_path, url):
+    with pytest.raises(SourceUnavailableError, match=r"^(bad URL|download failed)"):
+        UrlSource(url, sha256="0" * 64).fetch(ctx(tmp_path))
