@@ -103,8 +103,7 @@ def prepare(
         key = prepared_key(str(spec.source.checksum), spec, schema, pre)
         hit = cache.load_prepared(root, name, key)
         if hit is not None:
-            hit.meta.update(cache="hit", seconds=time.perf_counter() - started)
-            return hit
+            return _as_hit(hit, pre, started)
 
     artifact = fetch(name, [s.source for s in specs], root, mirror_dir)
     spec = next(s for s in specs if s.source.describe() == artifact.source)
@@ -112,11 +111,23 @@ def prepare(
     if spec.source.cacheable is False:
         hit = cache.load_prepared(root, name, key)
         if hit is not None:
-            hit.meta.update(cache="hit", seconds=time.perf_counter() - started)
-            return hit
+            return _as_hit(hit, pre, started)
     data = _parse(name, spec, artifact, schema)
     data = apply(data, pre)
-    data.meta.update(preprocess={"name": pre.name, **pre.key()}, prepared_key=key)
+    data.meta.update(preprocess=_preprocess_meta(pre), prepared_key=key)
     cache.save_prepared(root, key, data)
     data.meta.update(cache="miss", seconds=time.perf_counter() - started)
     return data
+
+
+def _preprocess_meta(pre: PreprocessConfig) -> dict:
+    return {"name": pre.name, **pre.key()}
+
+
+def _as_hit(hit: Interactions, pre: PreprocessConfig, started: float) -> Interactions:
+    """A cache hit, labelled with this call's preprocess name (presets with equal parameters
+    share one entry, which was stored under whichever name prepared it first)."""
+    hit.meta.update(
+        preprocess=_preprocess_meta(pre), cache="hit", seconds=time.perf_counter() - started
+    )
+    return hit

@@ -35,6 +35,16 @@ def test_parse_then_hit(tmp_path):
     assert second.meta["prepared_key"] == first.meta["prepared_key"]
 
 
+def test_hit_is_labelled_with_the_preset_asked_for(tmp_path):
+    cfg, kw = toy_cfg(tmp_path), {"cache_dir": tmp_path / "c", "mirror_dir": tmp_path / "mirror"}
+    first = prepare(cfg, {"name": "core1", "user_min": 1}, **kw)
+    twin = prepare(cfg, {"name": "also_core1", "user_min": 1}, **kw)  # same entry, other name
+    assert twin.meta["cache"] == "hit" and twin.fingerprint == first.fingerprint
+    assert (first.meta["preprocess"]["name"], twin.meta["preprocess"]["name"]) == (
+        "core1", "also_core1",
+    )  # fmt: skip
+
+
 def test_key_depends_on_raw_parser_and_preprocess(tmp_path):
     cfg = dataset_config(toy_cfg(tmp_path))
     spec = build_sources(cfg)[0]
