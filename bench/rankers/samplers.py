@@ -80,7 +80,8 @@ class ShuffledBatches:
 class UserChunks:
     """This rank's share of ``users`` (every ``world_size``-th, from ``rank``) in chunks.
 
-    Evaluation needs no equal step counts, so nothing is padded and no user is repeated.
+    Evaluation needs no equal step counts, so nothing is padded and no user is repeated; a
+    rank with no users gets one empty chunk.
     """
 
     def __init__(
@@ -95,6 +96,9 @@ class UserChunks:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         mine = np.asarray(users, dtype=np.int64)[rank::world_size]
         self.chunks = [mine[i : i + batch_size] for i in range(0, len(mine), batch_size)]
+        # a rank without users still runs one (empty) step: Lightning skips a loop with no
+        # batches, and that rank would then never join the other ranks' metric sync
+        self.chunks = self.chunks or [mine[:0]]
 
     def __len__(self) -> int:
         return len(self.chunks)

@@ -37,6 +37,12 @@ def test_user_chunks_are_disjoint_and_complete(users: list[int], world: int) -> 
     parts = [list(UserChunks(users, 3, rank=r, world_size=world)) for r in range(world)]
     flat = [int(u) for part in parts for chunk in part for u in chunk]
     assert sorted(flat) == sorted(users)
+    assert all(len(part) >= 1 for part in parts)  # every rank takes part in evaluation
+
+
+def test_rank_without_users_gets_one_empty_chunk() -> None:
+    chunks = list(UserChunks([7], 4, rank=1, world_size=2))
+    assert len(chunks) == 1 and chunks[0].size == 0 and chunks[0].dtype == np.int64
 
 
 def test_bad_arguments() -> None:

@@ -63,6 +63,15 @@ def test_ddp_two_processes_equal_one(tmp_path) -> None:
     )
 
 
+def test_ddp_rank_without_evaluation_users_still_syncs(tmp_path) -> None:
+    one_user = ["split=user_holdout", "split.valid_users=1", "split.test_users=1", "model=ease"]
+    done = cli(*one_user, "trainer=ddp", "trainer.accelerator=cpu", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (record,) = records(tmp_path)
+    single = run(compose_train([*one_user, "threads=1"], tmp_path / "single"))
+    assert record.metrics["test"] == single.test.metrics and single.test.n_users == 1
+
+
 def test_killed_run_resumes_with_the_same_command(tmp_path) -> None:
     kill = ["+callbacks.kill._target_=train_helpers.KillAfterEpoch", "+callbacks.kill.epoch=1"]
     killed = cli(*BPR, *kill, cwd=tmp_path)
