@@ -86,6 +86,10 @@ class FullRanking:
 class SampledCandidates:
     """Rank each user's targets among sampled negatives only (labelled ``sampled``).
 
+    Every target is a candidate, even one the user has already seen (a re-consumption), as
+    in the papers this protocol reproduces; :class:`FullRanking` removes seen items, targets
+    included. Negatives are never targets or seen items.
+
     Args:
         negatives: a sampler such as :class:`~bench.eval.negatives.UniformNegatives` (default:
             100 uniform negatives, seed 0) or
