@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
@@ -127,7 +128,7 @@ class BlockRanker:
         return values, items, gains
 
 
-def _run_threads(work, chunks: list[range]) -> None:
+def _run_threads(work: Callable[[int, range], None], chunks: list[range]) -> None:
     """Run ``work(slot, chunk)`` for every chunk in its own thread, torch single-threaded.
 
     Grad and inference modes are thread-local in torch: the workers take the caller's (under

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
@@ -85,8 +86,6 @@ class Split:
     @cached_property
     def fingerprint(self) -> str:
         """Content hash over every part's (user, item, order) rows plus the protocol name."""
-        import hashlib
-
         digest = hashlib.sha256(repr((self.name, self.n_users, self.n_items)).encode())
         for name, part in self.parts().items():
             digest.update(name.encode())
