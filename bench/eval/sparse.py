@@ -72,6 +72,23 @@ class RowSets:
         source = shift + torch.arange(total, device=rows.device)
         return RowSets(indptr, self.indices[source], self.values[source], self.n_cols)
 
+    def restrict(self, keep: Tensor) -> RowSets:
+        """Only the entries whose item is marked in ``keep`` (``[n_cols]`` bool), rows kept.
+
+        Example:
+            >>> import scipy.sparse as sp
+            >>> sets = as_row_sets(sp.csr_matrix([[1, 1, 0], [0, 0, 1]]), 2, 3)
+            >>> head = sets.restrict(torch.tensor([True, False, False]))
+            >>> head.indptr.tolist(), head.indices.tolist()
+            ([0, 1, 1], [0])
+        """
+        mask = keep.to(self.indices.device)[self.indices]
+        rows = self.row_ids()[mask]
+        counts = torch.bincount(rows, minlength=self.n_rows)
+        indptr = torch.zeros(self.n_rows + 1, dtype=torch.int64, device=self.indices.device)
+        torch.cumsum(counts, 0, out=indptr[1:])
+        return RowSets(indptr, self.indices[mask], self.values[mask], self.n_cols)
+
     def to(self, device: torch.device | str) -> RowSets:
         return RowSets(
             *(t.to(device) for t in (self.indptr, self.indices, self.values)), self.n_cols

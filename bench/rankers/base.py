@@ -23,9 +23,11 @@ Example:
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any, ClassVar
 
+import pandas as pd
 import pytorch_lightning as pl
 import torch
 from torch import Tensor, nn
@@ -33,6 +35,7 @@ from torch import Tensor, nn
 from bench.eval import EvalResult
 from bench.rankers.batch import TrainMatrix, UserBatch
 from bench.rankers.evaluation import Evaluation
+from bench.rankers.segments import HEAD_SHARE, segment_column, segment_masks
 
 # Evaluation results are identical on every process (the evaluator syncs its states), so
 # they are logged without another reduction.
@@ -79,6 +82,11 @@ class Ranker(pl.LightningModule):
         self.evaluation: Evaluation | None = None
         self.evaluators: nn.ModuleDict | None = None
         self.eval_results: dict[str, EvalResult] = {}
+        self.segment_evaluators: nn.ModuleDict | None = None
+        self._segment_masks: dict[str, Tensor] = {}
+        self.segment_results: dict[str, dict[str, EvalResult]] = {}
+        self._latency: dict[str, list[tuple[Tensor, float]]] = {s: [] for s in STAGES}
+        self.score_ms: dict[str, pd.Series] = {}
 
     # -- the contract ---------------------------------------------------------------------------
     def score(self, batch: UserBatch) -> Tensor:
@@ -95,14 +103,35 @@ class Ranker(pl.LightningModule):
 
     # -- evaluation -----------------------------------------------------------------------------
     def attach_evaluation(
-        self, evaluation: Evaluation, item_popularity: Tensor | None = None, **kwargs: Any
+        self,
+        evaluation: Evaluation,
+        item_popularity: Tensor | None = None,
+        *,
+        head_share: float = HEAD_SHARE,
+        **kwargs: Any,
     ) -> None:
-        """Give the ranker one evaluator per stage (called by the runner before fitting)."""
+        """Give the ranker one evaluator per stage (called by the runner before fitting).
+
+        With ``item_popularity``, each stage also evaluates the per-user metrics on head-item
+        and tail-item targets (:mod:`bench.rankers.segments`; ``head_share`` of the catalogue).
+        """
         self.evaluation = evaluation
         self.evaluators = nn.ModuleDict(
             {
                 stage: evaluation.evaluator(self.n_items, item_popularity=item_popularity, **kwargs)
                 for stage in STAGES
+            }
+        )
+        self._segment_masks = segment_masks(item_popularity, head_share)
+        per_user = evaluation.per_user_metrics
+        self.segment_evaluators = nn.ModuleDict(
+            {
+                f"{stage}_{segment}": evaluation.evaluator(
+                    self.n_items, metrics=per_user, item_popularity=item_popularity, **kwargs
+                )
+                for stage in STAGES
+                for segment in self._segment_masks
+                if per_user
             }
         )
 
@@ -114,26 +143,69 @@ class Ranker(pl.LightningModule):
         return self.evaluators[stage]
 
     def _update(self, stage: str, batch: UserBatch) -> None:
+        start = time.perf_counter()
         scores = self.score(batch)
+        if scores.is_cuda:
+            torch.cuda.synchronize(scores.device)
+        elapsed_ms = (time.perf_counter() - start) * 1000.0
         expected = (len(batch), self.n_items)
         if tuple(scores.shape) != expected:
             raise ValueError(
                 f"{type(self).__name__}.score returned shape {tuple(scores.shape)}, expected "
                 f"{expected} (one row per user, one column per item)"
             )
+        if len(batch):
+            self._latency[stage].append((batch.users.detach().cpu(), elapsed_ms / len(batch)))
         self._evaluator(stage).update(batch.users, scores, batch.targets, batch.exclude)
+        if self.segment_evaluators and batch.targets is not None:
+            for segment, keep in self._segment_masks.items():
+                self.segment_evaluators[f"{stage}_{segment}"].update(
+                    batch.users, scores, batch.targets.restrict(keep), batch.exclude
+                )
 
     def _finish(self, stage: str) -> EvalResult:
         evaluator = self._evaluator(stage)
         result = evaluator.compute()
         evaluator.reset()
         self.eval_results[stage] = result
+        self.segment_results[stage] = {}
+        for segment in self._segment_masks:
+            if self.segment_evaluators and f"{stage}_{segment}" in self.segment_evaluators:
+                seg = self.segment_evaluators[f"{stage}_{segment}"]
+                self.segment_results[stage][segment] = seg.compute()
+                seg.reset()
+        self.score_ms[stage] = self._take_latency(stage)
         values = {
             f"{stage}/{key}": torch.tensor(value, dtype=torch.float64)
             for key, value in result.metrics.items()
         }
         self.log_dict(values, sync_dist=False, prog_bar=False)
         return result
+
+    def _take_latency(self, stage: str) -> pd.Series:
+        """Scoring time per user (ms): each batch's ``score`` time over its users (this
+        process's batches only)."""
+        parts = self._latency[stage]
+        self._latency[stage] = []
+        if not parts:
+            return pd.Series([], dtype="float64", index=pd.Index([], name="user"))
+        users = torch.cat([u for u, _ in parts]).numpy()
+        values = [ms for u, ms in parts for _ in range(u.numel())]
+        series = pd.Series(values, index=pd.Index(users, name="user"), dtype="float64")
+        return series[~series.index.duplicated(keep="last")].sort_index()
+
+    def per_user_table(self, stage: str) -> pd.DataFrame:
+        """The stage's per-user values (index ``user``): every per-user metric, the same
+        restricted to head / tail targets (``head:<metric>``), and ``user:score_ms``."""
+        result = self.eval_results[stage]
+        table = result.per_user.copy()
+        for segment, seg_result in self.segment_results.get(stage, {}).items():
+            renamed = seg_result.per_user.rename(columns=lambda c: segment_column(segment, c))
+            table = table.join(renamed, how="left")
+        latency = self.score_ms.get(stage)
+        if latency is not None and len(latency):
+            table["user:score_ms"] = latency.reindex(table.index)
+        return table
 
     def validation_step(self, batch: UserBatch, batch_idx: int) -> None:
         self._update("valid", batch)
@@ -144,6 +216,10 @@ class Ranker(pl.LightningModule):
     def on_validation_epoch_end(self) -> None:
         if self.trainer.sanity_checking:
             self._evaluator("valid").reset()
+            for name, seg in (self.segment_evaluators or {}).items():
+                if name.startswith("valid_"):
+                    seg.reset()
+            self._latency["valid"] = []
             return
         self._finish("valid")
 

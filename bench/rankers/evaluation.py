@@ -79,12 +79,22 @@ class Evaluation:
         """``"max"`` if higher is better for the selection metric, else ``"min"``."""
         return "max" if parse_metric(str(self.select)).spec.higher_is_better else "min"
 
+    @property
+    def per_user_metrics(self) -> list[str]:
+        """The metrics with a value per user (every one but catalogue metrics)."""
+        return [m for m in self.metrics if parse_metric(m).spec.per_user is not None]
+
     def evaluator(
-        self, n_items: int, *, item_popularity: Tensor | None = None, **kwargs: Any
+        self,
+        n_items: int,
+        *,
+        metrics: Sequence[str] | None = None,
+        item_popularity: Tensor | None = None,
+        **kwargs: Any,
     ) -> FullRankingEvaluator:
-        """A fresh evaluator for one stage."""
+        """A fresh evaluator for one stage (``metrics``: a subset; default all)."""
         return FullRankingEvaluator(
-            list(self.metrics),
+            list(self.metrics if metrics is None else metrics),
             n_items,
             protocol=self.protocol,
             item_popularity=item_popularity,

@@ -11,8 +11,8 @@ Example:
     [['pop', 0.3]]
 """
 
-from bench.results.jsonable import RecordError, config_hash
-from bench.results.load import load, load_per_user
+from bench.results.jsonable import RecordError, config_hash, result_config, result_hash
+from bench.results.load import load, load_per_user, metric_columns
 from bench.results.provenance import Hardware, Timer, reproduce_command
 from bench.results.record import SCHEMA_VERSION, ErrorInfo, RunRecord
 from bench.results.recorder import RunRecorder
@@ -32,6 +32,9 @@ __all__ = [
     "config_hash",
     "load",
     "load_per_user",
+    "metric_columns",
     "new_run_id",
     "reproduce_command",
+    "result_config",
+    "result_hash",
 ]

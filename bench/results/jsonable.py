@@ -60,6 +60,60 @@ def canonical_json(value: Any) -> str:
     return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+#: Top-level config keys that never change a run's result: where files go, loggers, labels.
+VOLATILE_KEYS: tuple[str, ...] = ("paths", "logger", "callbacks", "resume", "tags", "hydra")
+
+
+def result_config(config: Mapping[str, Any], *, with_seed: bool = True) -> dict[str, Any]:
+    """The part of a resolved run config that changes its result.
+
+    :data:`VOLATILE_KEYS` are dropped, and every string that lies under a ``paths`` entry (a
+    timestamped output directory, say ``trainer.default_root_dir``) becomes ``<paths.key>``, so
+    the same command gives the same config wherever and whenever it runs. ``with_seed=False``
+    also drops ``seed``: the seeds of one configuration then share one value.
+
+    Example:
+        >>> cfg = {"paths": {"output_dir": "/o/2024-01-01"}, "seed": 3,
+        ...        "trainer": {"default_root_dir": "/o/2024-01-01", "max_epochs": 5}}
+        >>> result_config(cfg)
+        {'seed': 3, 'trainer': {'default_root_dir': '<paths.output_dir>', 'max_epochs': 5}}
+        >>> result_config(cfg, with_seed=False)["trainer"]["max_epochs"]
+        5
+    """
+    paths = config.get("paths") if isinstance(config.get("paths"), Mapping) else {}
+    anchors = sorted(
+        ((str(v).rstrip("/"), k) for k, v in paths.items() if isinstance(v, str) and len(v) > 1),
+        key=lambda pair: -len(pair[0]),
+    )
+
+    def stable(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: stable(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [stable(v) for v in value]
+        if isinstance(value, str):
+            for anchor, key in anchors:
+                if value == anchor or value.startswith(anchor + "/"):
+                    return f"<paths.{key}>{value[len(anchor) :]}"
+        return value
+
+    dropped = set(VOLATILE_KEYS) | (set() if with_seed else {"seed"})
+    return {k: stable(v) for k, v in to_jsonable(config).items() if k not in dropped}
+
+
+def result_hash(config: Mapping[str, Any], *, with_seed: bool = True) -> str:
+    """sha256 of :func:`result_config`: equal for reruns of one command (and, with
+    ``with_seed=False``, for every seed of one configuration).
+
+    Example:
+        >>> a = {"paths": {"output_dir": "/runs/1"}, "trainer": {"dir": "/runs/1"}, "seed": 0}
+        >>> b = {"paths": {"output_dir": "/runs/2"}, "trainer": {"dir": "/runs/2"}, "seed": 0}
+        >>> result_hash(a) == result_hash(b), result_hash(a) == result_hash({**b, "seed": 1})
+        (True, False)
+    """
+    return config_hash(result_config(config, with_seed=with_seed))
+
+
 def config_hash(config: Mapping[str, Any]) -> str:
     """sha256 hex digest of the config's canonical JSON (stable across key order).
 

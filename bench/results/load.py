@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from bench.results.jsonable import canonical_json
 from bench.results.record import STATUSES, RunRecord
 from bench.results.store import OnError, ResultStore
 
@@ -40,8 +41,13 @@ BASE_COLUMNS: tuple[str, ...] = (
     "group",
     "tags",
     "config_hash",
+    "variant_hash",
     "dataset_fingerprint",
     "split_fingerprint",
+    "preprocess",
+    "split_params",
+    "protocol",
+    "test_history",
     "git_commit",
     "git_dirty",
     "started_at",
@@ -79,6 +85,7 @@ def flatten(value: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 def record_row(record: RunRecord, config_fields: Sequence[str] | None = None) -> dict[str, Any]:
     """One table row for a record; ``config_fields`` keeps only those config keys (and below)."""
     row: dict[str, Any] = {name: getattr(record, name) for name in BASE_COLUMNS}
+    row["split_params"] = canonical_json(record.split_params)
     row["error_type"] = record.error.type if record.error else None
     row["error_message"] = record.error.message if record.error else None
     for split, values in record.metrics.items():
@@ -168,19 +175,54 @@ def _order_columns(frame: pd.DataFrame, metrics: set[str]) -> pd.DataFrame:
     return frame.reindex(columns=[*base, *sorted(metrics), *prefixed, *others])
 
 
+#: What :func:`load_per_user` returns.
+PER_USER_COLUMNS = ("metrics", "all")
+
+
 def load_per_user(
-    root: str | os.PathLike[str] | ResultStore, run_id: str, split: str = "test"
+    root: str | os.PathLike[str] | ResultStore,
+    run_id: str,
+    split: str = "test",
+    *,
+    columns: str = "metrics",
 ) -> pd.DataFrame:
-    """Per-user metric values of one run: ``user`` + one column per metric.
+    """Per-user values of one run, indexed by ``user`` (ascending).
+
+    Args:
+        root: The store or its root directory.
+        run_id: The run.
+        split: ``"test"`` (default) or ``"valid"``.
+        columns: ``"metrics"`` (default): one column per metric, ready for
+            :func:`bench.stats.compare`; ``"all"``: also the head/tail segment values
+            (``head:<metric>``) and user attributes (``user:n_train``, ...).
 
     Example:
         >>> import tempfile
         >>> from bench.results.recorder import RunRecorder
         >>> root = tempfile.mkdtemp()
         >>> with RunRecorder(root, {}) as rec:
-        ...     rec.set_per_user("test", pd.DataFrame({"user": [0, 1], "ndcg@10": [1.0, 0.0]}))
-        >>> load_per_user(root, rec.run_id)["ndcg@10"].tolist()
-        [1.0, 0.0]
+        ...     rec.set_per_user("test", pd.DataFrame(
+        ...         {"user": [4, 1], "ndcg@10": [1.0, 0.0], "user:n_train": [3, 9]}))
+        >>> load_per_user(root, rec.run_id)
+              ndcg@10
+        user
+        1         0.0
+        4         1.0
     """
+    if columns not in PER_USER_COLUMNS:
+        raise ValueError(f"columns={columns!r} is not one of {PER_USER_COLUMNS}")
     store = root if isinstance(root, ResultStore) else ResultStore(root)
-    return store.read_per_user(run_id, split)
+    frame = store.read_per_user(run_id, split).set_index("user").sort_index()
+    if columns == "metrics":
+        frame = frame[metric_columns(frame)]
+    return frame
+
+
+def metric_columns(frame: pd.DataFrame) -> list[str]:
+    """The plain metric columns of a per-user table (no ``user:`` attribute, no segment).
+
+    Example:
+        >>> metric_columns(pd.DataFrame(columns=["ndcg@10", "head:ndcg@10", "user:n_train"]))
+        ['ndcg@10']
+    """
+    return [str(c) for c in frame.columns if c != "user" and ":" not in str(c)]

@@ -2,8 +2,15 @@
 
 Values are normalised on construction, so ``RunRecord.from_dict(r.to_dict()) == r``: numpy
 scalars become Python numbers, tuples become lists, and non-finite floats (NaN, inf) become
-``None`` (JSON ``null``). ``config_hash`` is the sha256 of the config's canonical JSON (sorted
-keys, no whitespace) and is checked on load, so a hand-edited config is caught.
+``None`` (JSON ``null``). ``config_hash`` is the sha256 of the config's result-relevant part
+(:func:`~bench.results.jsonable.result_hash`: no paths, loggers or tags, so reruns of one
+command share it) and is checked on load, so a hand-edited config is caught; ``variant_hash``
+is the same without the seed, shared by every seed of one configuration (a leaderboard row).
+
+Schema 2 states at top level what a report must not guess: each metric's direction
+(``higher_is_better``), the evaluation ``protocol`` (``"full"`` or ``"sampled(...)"``), the
+``test_history``, the ``preprocess`` name and the ``split_params``. Schema 1 records (whose
+``config_hash`` covered the whole config) are still read.
 
 Example:
     >>> r = RunRecord(run_id="r1", status="completed", config={"model": {"l2": 0.5}},
@@ -13,7 +20,7 @@ Example:
     {'test': {'ndcg@10': 0.25, 'recall@10': None}}
     >>> RunRecord.from_dict(r.to_dict()) == r
     True
-    >>> r.config_hash == config_hash({"model": {"l2": 0.5}})
+    >>> r.config_hash == result_hash({"model": {"l2": 0.5}})
     True
 """
 
@@ -28,11 +35,11 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-from bench.results.jsonable import RecordError, config_hash, to_jsonable
+from bench.results.jsonable import RecordError, config_hash, result_hash, to_jsonable
 from bench.results.provenance import Hardware
 
 #: Bump when a field is added, removed or changes meaning; ``from_dict`` refuses newer ones.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Status = Literal["completed", "failed"]
 STATUSES: tuple[str, ...] = ("completed", "failed")
 
@@ -87,12 +94,18 @@ class RunRecord:
     started_at: str
     ended_at: str
     config_hash: str | None = None  # computed from ``config`` when omitted
+    variant_hash: str | None = None  # computed: config_hash without the seed
     model: str | None = None
     dataset: str | None = None
     split: str | None = None
     seed: int | None = None
     dataset_fingerprint: str | None = None
     split_fingerprint: str | None = None
+    preprocess: str | None = None
+    split_params: dict[str, Any] = field(default_factory=dict)
+    protocol: str | None = None
+    test_history: str | None = None
+    higher_is_better: dict[str, bool] = field(default_factory=dict)
     git_commit: str | None = None
     git_dirty: bool | None = None
     packages: dict[str, str | None] = field(default_factory=dict)
@@ -128,15 +141,24 @@ class RunRecord:
         if not isinstance(self.config, Mapping):
             raise RecordError(f"config must be a dict, got {type(self.config).__name__}")
         config = to_jsonable(self.config, "config")
-        digest = config_hash(config)
+        digest = config_hash(config) if self.schema_version < 2 else result_hash(config)
         if self.config_hash is not None and self.config_hash != digest:
             raise RecordError(
                 f"config_hash {self.config_hash!r} does not match the config (sha256 {digest!r}):"
                 " the record was edited; restore it or delete the run"
             )
+        variant = result_hash(config, with_seed=False)
+        if self.variant_hash is not None and self.variant_hash != variant:
+            raise RecordError(
+                f"variant_hash {self.variant_hash!r} does not match the config: the record was "
+                "edited; restore it or delete the run"
+            )
         set_ = object.__setattr__
         set_(self, "config", config)
         set_(self, "config_hash", digest)
+        set_(self, "variant_hash", variant)
+        set_(self, "split_params", to_jsonable(dict(self.split_params), "split_params"))
+        set_(self, "higher_is_better", _directions(self.higher_is_better))
         set_(self, "metrics", _normalise_metrics(self.metrics))
         set_(self, "packages", to_jsonable(dict(self.packages), "packages"))
         set_(self, "extra", to_jsonable(dict(self.extra), "extra"))
@@ -207,6 +229,7 @@ _SCALAR_TYPES: dict[str, tuple[type, ...]] = {
         ("config_hash", "model", "dataset", "split", "dataset_fingerprint", "split_fingerprint"),
         (str,),
     ),
+    **dict.fromkeys(("variant_hash", "preprocess", "protocol", "test_history"), (str,)),
     **dict.fromkeys(("git_commit", "python", "command", "group"), (str,)),
     **dict.fromkeys(("seed", "peak_rss_bytes", "peak_cuda_bytes", "n_params"), (int,)),
     **dict.fromkeys(("wall_seconds", "fit_seconds", "eval_seconds"), (int, float)),
@@ -252,6 +275,17 @@ def _normalise_metrics(metrics: object) -> dict[str, dict[str, float | None]]:
             for name, value in values.items()
         }
     return out
+
+
+def _directions(value: object) -> dict[str, bool]:
+    """Check ``{metric: higher_is_better}``."""
+    if not isinstance(value, Mapping):
+        raise RecordError(f"higher_is_better must be {{metric: bool}}, got {value!r}")
+    for name, flag in value.items():
+        check_metric_name(name)
+        if not isinstance(flag, bool):
+            raise RecordError(f"higher_is_better[{name!r}] = {flag!r} must be true or false")
+    return dict(value)
 
 
 def check_metric_name(name: object) -> str:

@@ -155,6 +155,25 @@ class RunRecorder:
         if split is not None:
             self._update(split_fingerprint=split)
 
+    def set_protocol(
+        self,
+        *,
+        protocol: str,
+        test_history: str | None,
+        higher_is_better: Mapping[str, bool],
+        preprocess: str | None = None,
+        split_params: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record how the run was evaluated: protocol label (``"full"``, ``"sampled(...)"``),
+        test history, each metric's direction, the preprocessing name and split parameters."""
+        self._update(
+            protocol=protocol,
+            test_history=test_history,
+            higher_is_better=dict(higher_is_better),
+            preprocess=preprocess,
+            split_params=dict(split_params or {}),
+        )
+
     def set_params(self, n_params: int) -> None:
         """Record the model's parameter count."""
         try:

@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import fcntl
 import json
 import os
@@ -28,16 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities import rank_zero_only
 
-from bench.results import config_hash
+from bench.results.jsonable import result_hash
 
 #: Set by rank 0 for the processes Lightning's DDP launcher starts (same checkpoint, resume).
 ENV_CKPT_DIR = "RANKBENCH_CKPT_DIR"
 ENV_RESUME = "RANKBENCH_RESUME_FROM"
-#: Config parts that do not change a run's result: left out of the checkpoint key.
-VOLATILE_KEYS = ("paths", "logger", "callbacks", "resume", "tags")
 LOCK_FILE = ".lock"
 LAST = "last.ckpt"
 COMPLETE = "COMPLETE"
@@ -105,14 +102,9 @@ class CheckpointDir:
 
 
 def run_key(cfg: DictConfig) -> str:
-    """Hash of the result-relevant config: all but :data:`VOLATILE_KEYS`, with every value
-    taken from ``paths`` (the timestamped run directory, say) replaced by its name."""
-    stable = copy.deepcopy(cfg)
-    with open_dict(stable):
-        for key in list(stable.get("paths") or {}):
-            stable.paths[key] = f"<paths.{key}>"
-    resolved = OmegaConf.to_container(stable, resolve=True)
-    return config_hash({k: v for k, v in resolved.items() if k not in VOLATILE_KEYS})
+    """Hash of the result-relevant config (:func:`bench.results.jsonable.result_hash`): the
+    same key as the run record's ``config_hash``."""
+    return result_hash(OmegaConf.to_container(cfg, resolve=True))
 
 
 def checkpoint_dir_for(cfg: DictConfig, seed: int) -> CheckpointDir:

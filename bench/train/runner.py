@@ -41,6 +41,7 @@ from bench.train.checkpoints import (
 from bench.train.errors import RunConfigError
 from bench.train.hydra_context import choice_names, sweep_group, task_overrides
 from bench.train.loggers import build_loggers, close_loggers, publish_results
+from bench.train.per_user import stage_table, user_attributes
 from bench.train.process import (
     NoRecord,
     absolute_paths,
@@ -130,6 +131,7 @@ def _fit_and_evaluate(
     ranker.attach_evaluation(
         settings.evaluation,
         item_popularity=datamodule.train.user_counts,
+        head_share=settings.eval.head_share,
         n_train_users=int(split.train["user"].nunique()),
     )
     trainer = instantiate(
@@ -151,11 +153,20 @@ def _fit_and_evaluate(
         trainer.test(ranker, datamodule=datamodule, ckpt_path=chosen, verbose=False)
     valid, test = ranker.eval_results["valid"], ranker.eval_results["test"]
     rec.set_params(ranker.n_parameters())
+    rec.set_protocol(
+        protocol=test.protocol,
+        test_history=settings.eval.test_history,
+        higher_is_better=test.higher_is_better,
+        preprocess=_preprocess_name(cfg),
+        split_params=split.params,
+    )
     per_user = {}
     for name, result in (("valid", valid), ("test", test)):
         rec.set_metrics(name, result.metrics)
+        stage = datamodule.stage(name)
+        attributes = user_attributes(split.train, stage.history, stage.targets, stage.users)
+        rec.set_per_user(name, stage_table(ranker.per_user_table(name), attributes))
         per_user[name] = result.per_user.reset_index()
-        rec.set_per_user(name, per_user[name])
     extra = {
         "protocol": test.protocol,
         "select": settings.evaluation.select_key,
@@ -178,6 +189,12 @@ def _fit_and_evaluate(
         extra=summary,
     )
     return valid, test, resume
+
+
+def _preprocess_name(cfg: DictConfig) -> str | None:
+    node = cfg.get("preprocess")
+    name = node.get("name") if isinstance(node, DictConfig) else None
+    return str(name) if name is not None else None
 
 
 def _recorder(cfg: DictConfig, resolved: dict, names: dict, **fields: Any) -> Any:

@@ -48,6 +48,7 @@ class EvalSchema:
     select: str | None = None
     batch_size: int = 1024
     test_history: str = "train_valid"
+    head_share: float = 0.2
 
 
 @dataclass
@@ -170,6 +171,11 @@ def load_settings(cfg: DictConfig) -> RunSettings:
     if eval_schema.test_history not in TEST_HISTORIES:
         raise RunConfigError(
             f"eval.test_history={eval_schema.test_history!r} is not one of {TEST_HISTORIES}"
+        )
+    if not 0.0 < eval_schema.head_share < 1.0:
+        raise RunConfigError(
+            f"eval.head_share={eval_schema.head_share} must be in (0, 1): the share of the "
+            "catalogue (most popular items first) that reports call head items"
         )
     if eval_schema.batch_size < 1:
         raise RunConfigError(f"eval.batch_size={eval_schema.batch_size} must be >= 1")

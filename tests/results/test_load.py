@@ -125,7 +125,7 @@ def test_empty_or_missing_store(tmp_path):
 
 def test_load_per_user_round_trip(root):
     frame = load_per_user(root, "run-2")
-    expected = pd.DataFrame({"user": [0, 1], "ndcg@10": [0.2, 0.2]})
+    expected = pd.DataFrame({"ndcg@10": [0.2, 0.2]}, index=pd.Index([0, 1], name="user"))
     pd.testing.assert_frame_equal(frame, expected)
     with pytest.raises(FileNotFoundError, match="no per-user table for split 'valid'"):
         load_per_user(root, "run-2", split="valid")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _record_factory import build_record
 
-from bench.results.jsonable import config_hash
+from bench.results.jsonable import config_hash, result_hash
 from bench.results.provenance import Hardware
 from bench.results.record import SCHEMA_VERSION, ErrorInfo, RecordError, RunRecord
 
@@ -15,8 +15,8 @@ def test_round_trip_through_json_is_exact():
     record = build_record(hardware=HW)
     text = record.to_json()
     data = json.loads(text)
-    assert data["schema_version"] == SCHEMA_VERSION == 1
-    assert data["config_hash"] == config_hash(record.config)
+    assert data["schema_version"] == SCHEMA_VERSION == 2
+    assert data["config_hash"] == result_hash(record.config)
     assert data["hardware"]["ram_bytes"] == 24 * 2**30
     assert data["tags"] == ["baseline", "ease"]
     back = RunRecord.from_json(text)
@@ -77,8 +77,8 @@ def test_invalid_fields_raise_one_line_errors(changes, message):
 
 def test_from_dict_checks_schema_and_fields():
     data = build_record().to_dict()
-    with pytest.raises(RecordError, match=r"schema_version 2 is newer .*upgrade"):
-        RunRecord.from_dict({**data, "schema_version": 2})
+    with pytest.raises(RecordError, match=r"schema_version 3 is newer .*upgrade"):
+        RunRecord.from_dict({**data, "schema_version": 3})
     with pytest.raises(RecordError, match="schema_version None is missing"):
         RunRecord.from_dict({k: v for k, v in data.items() if k != "schema_version"})
     with pytest.raises(RecordError, match=r"unknown field\(s\) \['colour'\]"):
@@ -101,6 +101,44 @@ def test_from_json_rejects_bad_json():
 
 def test_config_hash_is_computed_when_omitted():
     record = build_record()
-    assert record.config_hash == config_hash(
+    assert record.config_hash == result_hash(
         {"seed": 7, "dataset": {"name": "ml-100k"}, "model": {"l2": 0.5, "name": "ease"}}
     )
+
+
+def test_config_hash_ignores_paths_and_loggers_and_variant_hash_ignores_the_seed():
+    base = {"model": {"l2": 0.5}, "seed": 1, "paths": {"output_dir": "/o/2024-01-01_10-00"}}
+    base["trainer"] = {"default_root_dir": "/o/2024-01-01_10-00", "max_epochs": 3}
+    later = {**base, "paths": {"output_dir": "/o/2024-02-02_11-11"}, "logger": {"w": {"id": 3}}}
+    later["trainer"] = {"default_root_dir": "/o/2024-02-02_11-11", "max_epochs": 3}
+    a, b = build_record(config=base), build_record(config=later)
+    assert a.config_hash == b.config_hash and a.variant_hash == b.variant_hash
+    seed2 = build_record(config={**base, "seed": 2})
+    assert seed2.config_hash != a.config_hash and seed2.variant_hash == a.variant_hash
+    changed = build_record(config={**base, "model": {"l2": 5.0}})
+    assert changed.variant_hash != a.variant_hash
+
+
+def test_schema_1_records_are_still_read_with_their_full_config_hash():
+    data = build_record().to_dict()
+    old = {k: v for k, v in data.items() if k not in NEW_IN_2}
+    old.update(schema_version=1, config_hash=config_hash(data["config"]))
+    record = RunRecord.from_dict(old)
+    assert record.schema_version == 1 and record.protocol is None
+    assert record.variant_hash == result_hash(data["config"], with_seed=False)
+
+
+def test_directions_are_checked():
+    with pytest.raises(RecordError, match="must be true or false"):
+        build_record(higher_is_better={"ndcg@10": "yes"})
+    assert build_record(higher_is_better={"ndcg@10": True}).higher_is_better == {"ndcg@10": True}
+
+
+NEW_IN_2 = (
+    "variant_hash",
+    "preprocess",
+    "split_params",
+    "protocol",
+    "test_history",
+    "higher_is_better",
+)
