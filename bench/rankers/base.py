@@ -200,7 +200,8 @@ class Ranker(pl.LightningModule):
         result = self.eval_results[stage]
         table = result.per_user.copy()
         for segment, seg_result in self.segment_results.get(stage, {}).items():
-            renamed = seg_result.per_user.rename(columns=lambda c: segment_column(segment, c))
+            names = {c: segment_column(segment, c) for c in seg_result.per_user.columns}
+            renamed = seg_result.per_user.rename(columns=names)
             table = table.join(renamed, how="left")
         latency = self.score_ms.get(stage)
         if latency is not None and len(latency):

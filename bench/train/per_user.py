@@ -18,8 +18,9 @@ Example:
     >>> import pandas as pd, numpy as np, scipy.sparse as sp
     >>> train = pd.DataFrame({"user": [0, 0, 1], "item": [0, 1, 1]})
     >>> targets = sp.csr_matrix(np.array([[0, 0, 1], [1, 0, 1]]))
-    >>> user_attributes(train, targets, targets, np.array([0, 1])).to_dict("list")
-    {'user:n_train': [2, 1], 'user:n_history': [1, 2], 'user:n_targets': [1, 2], 'user:cold': [0, 0]}
+    >>> table = user_attributes(train, targets, targets, np.array([0, 1]))
+    >>> table["user:n_train"].tolist(), table["user:n_targets"].tolist(), table["user:cold"].tolist()
+    ([2, 1], [1, 2], [0, 0])
 """
 
 from __future__ import annotations
