@@ -19,8 +19,8 @@ Example:
     >>> train = pd.DataFrame({"user": [0, 0, 1], "item": [0, 1, 1]})
     >>> targets = sp.csr_matrix(np.array([[0, 0, 1], [1, 0, 1]]))
     >>> table = user_attributes(train, targets, targets, np.array([0, 1]))
-    >>> table["user:n_train"].tolist(), table["user:n_targets"].tolist(), table["user:cold"].tolist()
-    ([2, 1], [1, 2], [0, 0])
+    >>> table["user:n_train"].tolist(), table["user:cold"].tolist()
+    ([2, 1], [0, 0])
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ from bench.stats import (
 )
 
 COLUMNS = [
-    "metric", "n_users", "mean_baseline", "mean_candidate", "diff", "rel_diff", "ci_low",
-    "ci_high", "effect_size", "p_t", "p_perm", "p_holm", "significant",
+    "metric", "higher_is_better", "n_users", "mean_baseline", "mean_candidate", "diff",
+    "improvement", "rel_diff", "ci_low", "ci_high", "effect_size", "p_t", "p_perm", "p_holm",
+    "better", "worse", "verdict",
 ]  # fmt: skip
 
 
@@ -52,7 +53,8 @@ def test_table_values_equal_the_building_blocks():
         perm = paired_randomization_test(a, b, n_resamples=999, seed=4)
         assert row.p_perm == perm.p_value
     assert table["p_holm"].tolist() == pytest.approx(holm(table["p_t"]).p_adjusted.tolist())
-    assert table["significant"].tolist() == [True, False]
+    assert table["verdict"].tolist() == ["better", "n.s."]
+    assert table["better"].tolist() == [True, False] and not table["worse"].any()
     assert table.attrs["tests"] == ["t", "randomization"] and table.attrs["seed"] == 4
 
 
@@ -114,3 +116,66 @@ def test_errors_name_the_problem():
         compare(good, base, tests=[])
     with pytest.raises(ValueError, match="candidates is empty"):
         compare_many(base, {})
+
+
+def test_a_worse_candidate_is_never_reported_as_an_improvement():
+    base, _, _ = _frames()
+    rng = np.random.default_rng(5)
+    worse = base - np.array([0.05, 0.0]) + rng.normal(0, 0.05, base.shape)
+    table = compare(worse, base, tests=["t"])
+    row = table.iloc[0]
+    assert row.metric == "ndcg@10" and row["diff"] < -0.04 and row.p_holm < 1e-6
+    assert row.verdict == "worse" and row.worse and not row.better
+    one_sided = compare(worse, base, ["ndcg@10"], tests=["t"], alternative="better")
+    assert one_sided.iloc[0].p_t > 0.999 and one_sided.iloc[0].verdict == "n.s."
+    worse_side = compare(worse, base, ["ndcg@10"], tests=["t"], alternative="worse")
+    assert worse_side.iloc[0].verdict == "worse"
+    assert worse_side.iloc[0].p_t == pytest.approx(row.p_t / 2)
+
+
+def test_lower_is_better_metrics_flip_the_verdict():
+    base, _, _ = _frames()
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"arp@10": rng.random(400) * 100}, index=base.index)
+    higher = frame + 10 + rng.normal(0, 1, (400, 1))  # higher average popularity: worse
+    row = compare(higher, frame, tests=["t"]).iloc[0]
+    assert not row.higher_is_better and row["diff"] > 9 and row.improvement < -9
+    assert row.verdict == "worse"
+    with pytest.raises(ValueError, match="direction of metric 'custom' is unknown"):
+        compare(
+            base.rename(columns={"ndcg@10": "custom"}),
+            base.rename(columns={"ndcg@10": "custom"}),
+            ["custom"],
+        )
+    flagged = compare(higher.rename(columns={"arp@10": "x"}), frame.rename(columns={"arp@10": "x"}),
+                      tests=["t"], higher_is_better={"x": True})  # fmt: skip
+    assert flagged.iloc[0].verdict == "better"
+
+
+def test_non_inferiority_margin():
+    base, _, _ = _frames()
+    rng = np.random.default_rng(7)
+    slightly = base - np.array([0.005, 0.0]) + rng.normal(0, 0.02, base.shape)
+    plain = compare(slightly, base, ["ndcg@10"], tests=["t"], alternative="better")
+    assert plain.iloc[0].verdict == "n.s."
+    within = compare(slightly, base, ["ndcg@10"], tests=["t"], alternative="better", margin=0.02)
+    a, b = slightly["ndcg@10"].to_numpy(), base["ndcg@10"].to_numpy()
+    expected = paired_t_test(a + 0.02, b, alternative="greater").p_value
+    assert within.iloc[0].p_t == pytest.approx(expected) and expected < 1e-6
+    assert within.iloc[0].verdict == "not worse" and within.iloc[0].better
+    with pytest.raises(ValueError, match="needs alternative='better'"):
+        compare(slightly, base, tests=["t"], margin=0.01)
+
+
+def test_users_are_paired_by_id_from_a_user_column():
+    base, good, _ = _frames(n=60)
+    with_column = good.rename_axis("user").reset_index().sample(frac=1.0, random_state=0)
+    by_column = compare(with_column, base.rename_axis("user"), tests=["t"])
+    by_index = compare(good, base, tests=["t"])
+    assert by_column["metric"].tolist() == ["ndcg@10", "recall@10"]  # 'user' is not a metric
+    assert by_column["p_t"].tolist() == pytest.approx(by_index["p_t"].tolist())
+    other_users = with_column.assign(user=with_column["user"] + 1)
+    with pytest.raises(PairedDataError, match="cover different users"):
+        compare(other_users, base, tests=["t"])
+    attrs = base.assign(**{"user:n_train": 3, "head:ndcg@10": 0.1})
+    assert compare(attrs, attrs, tests=["t"])["metric"].tolist() == ["ndcg@10", "recall@10"]
