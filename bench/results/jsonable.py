@@ -70,15 +70,16 @@ def result_config(config: Mapping[str, Any], *, with_seed: bool = True) -> dict[
     :data:`VOLATILE_KEYS` are dropped, and every string that lies under a ``paths`` entry (a
     timestamped output directory, say ``trainer.default_root_dir``) becomes ``<paths.key>``, so
     the same command gives the same config wherever and whenever it runs. ``with_seed=False``
-    also drops ``seed``: the seeds of one configuration then share one value.
+    also drops every key named ``seed`` at any depth (a model's ``seed: ${seed}`` is the run's
+    seed): the seeds of one configuration then share one value.
 
     Example:
         >>> cfg = {"paths": {"output_dir": "/o/2024-01-01"}, "seed": 3,
         ...        "trainer": {"default_root_dir": "/o/2024-01-01", "max_epochs": 5}}
         >>> result_config(cfg)
         {'seed': 3, 'trainer': {'default_root_dir': '<paths.output_dir>', 'max_epochs': 5}}
-        >>> result_config(cfg, with_seed=False)["trainer"]["max_epochs"]
-        5
+        >>> result_config({**cfg, "model": {"seed": 3, "lr": 0.1}}, with_seed=False)["model"]
+        {'lr': 0.1}
     """
     paths = config.get("paths") if isinstance(config.get("paths"), Mapping) else {}
     anchors = sorted(
@@ -88,7 +89,7 @@ def result_config(config: Mapping[str, Any], *, with_seed: bool = True) -> dict[
 
     def stable(value: Any) -> Any:
         if isinstance(value, Mapping):
-            return {k: stable(v) for k, v in value.items()}
+            return {k: stable(v) for k, v in value.items() if with_seed or k != "seed"}
         if isinstance(value, list | tuple):
             return [stable(v) for v in value]
         if isinstance(value, str):

@@ -203,11 +203,9 @@ def load_per_user(
         >>> with RunRecorder(root, {}) as rec:
         ...     rec.set_per_user("test", pd.DataFrame(
         ...         {"user": [4, 1], "ndcg@10": [1.0, 0.0], "user:n_train": [3, 9]}))
-        >>> load_per_user(root, rec.run_id)
-              ndcg@10
-        user
-        1         0.0
-        4         1.0
+        >>> frame = load_per_user(root, rec.run_id)
+        >>> frame.index.name, frame.index.tolist(), list(frame.columns)
+        ('user', [1, 4], ['ndcg@10'])
     """
     if columns not in PER_USER_COLUMNS:
         raise ValueError(f"columns={columns!r} is not one of {PER_USER_COLUMNS}")

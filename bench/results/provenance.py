@@ -161,21 +161,48 @@ def hardware_info() -> Hardware:
 
 
 def peak_rss_bytes() -> int | None:
-    """Peak resident set size of this process so far (lifetime high-water mark), in bytes.
+    """Peak resident set size of this process since :func:`reset_peak_rss` (else its lifetime
+    high-water mark), in bytes.
 
-    Linux keeps the peak across ``fork``/``exec``: a process started from a bigger parent
-    reports at least the parent's peak at that moment.
+    On Linux this reads ``VmHWM`` from ``/proc/self/status``, which :func:`reset_peak_rss`
+    resets, so several runs in one process (a suite, a multirun) each get their own peak.
+    Elsewhere ``getrusage``'s lifetime peak is used.
 
     Example:
         >>> peak_rss_bytes() > 0
         True
     """
     try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
         import resource
     except ImportError:  # not on POSIX
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak) * (1 if sys.platform == "darwin" else 1024)  # Linux reports KiB
+
+
+def reset_peak_rss() -> bool:
+    """Start a new peak-RSS measurement (Linux: ``echo 5 > /proc/self/clear_refs``).
+
+    Returns whether the reset worked (it needs Linux >= 4.0; elsewhere the peak stays the
+    process's lifetime peak).
+
+    Example:
+        >>> isinstance(reset_peak_rss(), bool)
+        True
+    """
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def reset_cuda_peak() -> None:

@@ -46,6 +46,7 @@ from bench.results.provenance import (
     peak_cuda_bytes,
     peak_rss_bytes,
     reset_cuda_peak,
+    reset_peak_rss,
     utc_now,
 )
 from bench.results.record import (
@@ -236,6 +237,7 @@ class RunRecorder:
             hardware=hardware_info(),
         )
         reset_cuda_peak()
+        reset_peak_rss()
         self._started = time.perf_counter()
         return self
 
