@@ -249,8 +249,11 @@ def main_table(cell: Cell) -> Table:
 
 
 def segment_table(cell: Cell, segment: SegmentTable) -> Table:
-    """One segment: per-metric means (best bold, ▲/▼) and the first metric's Δ [CI]."""
-    first = segment.metrics[0] if segment.metrics else None
+    """One segment: per-metric means (best bold, ▲/▼) and the primary metric's Δ [CI].
+
+    A segment without the cell's primary metric shows the Δ of its own first metric.
+    """
+    first = cell.primary if cell.primary in segment.metrics else next(iter(segment.metrics), None)
     head = [Th("model", numeric=False), *(_metric_th(cell, m) for m in segment.metrics)]
     if first is not None:
         head.append(Th(f"Δ {first} [95% CI]", "candidate − baseline within the segment"))
