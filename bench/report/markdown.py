@@ -80,7 +80,7 @@ def _escape(text: str) -> str:
 def main_table(cell: Cell) -> list[str]:
     """The cell's main table as Markdown lines."""
     primary = cell.primary
-    head = ["model", *cell.metrics]
+    head = ["model", "seeds", *cell.metrics]
     if cell.baseline is not None:
         head += [f"Δ {primary} vs {cell.baseline} [95% CI]", "d_z"]
     head += ["fit s", "eval s", "peak GB", "params", "µs/user p50 / p99"]
@@ -88,7 +88,8 @@ def main_table(cell: Cell) -> list[str]:
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
     for row in cell.rows:
         label = f"{row.label} (baseline)" if row.is_baseline else row.label
-        values = [_escape(label), *(_cell_value(cell, row, m) for m in cell.metrics)]
+        values = [_escape(label), str(len(row.seeds))]
+        values += [_cell_value(cell, row, m) for m in cell.metrics]
         if cell.baseline is not None:
             delta = row.deltas.get(primary)
             if delta is None:

@@ -1,0 +1,215 @@
+"""The leaderboard built from the committed golden store (tests/report/golden_store.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from golden_store import STORE
+from scipy import stats
+
+from bench.report import ReportError, build_report
+from bench.results import ResultStore
+
+GOLDEN_MD = Path(__file__).resolve().parent / "data" / "golden_leaderboard.md"
+
+
+@pytest.fixture(scope="module")
+def report():
+    return build_report(STORE, baseline="ease")
+
+
+def _relative(text: str) -> str:
+    return text.replace(str(STORE), "golden_store")
+
+
+def test_markdown_matches_the_golden_file(report) -> None:
+    text = _relative(report.to_markdown())
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN_MD.write_text(text, encoding="utf-8")
+    assert text == GOLDEN_MD.read_text(encoding="utf-8")
+
+
+def _seed_means(model: str, metric: str) -> pd.Series:
+    """Each user's value averaged over the model's seeds, read straight from the files."""
+    store = ResultStore(STORE)
+    frames = []
+    for run_id in store.run_ids():
+        record = store.read(run_id)
+        if record.model == model and record.status == "completed":
+            frame = store.read_per_user(run_id, "test").set_index("user")[metric]
+            frames.append(frame.rename(record.seed))
+    return pd.concat(frames, axis=1).mean(axis=1).sort_index()
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    order = np.argsort(p)
+    adjusted = np.empty_like(p)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (p.size - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def test_markers_are_exactly_where_a_hand_computed_holm_test_puts_them(report) -> None:
+    (cell,) = report.cells
+    metrics = ["ndcg@10", "recall@10", "arp@10"]
+    pairs, pvalues, diffs = [], [], []
+    for model in ("itemknn", "bpr", "pop"):
+        seeds = (0,) if model == "bpr" else (0, 1)
+        for metric in metrics:
+            cand = _seed_means(model, metric)
+            base_frames = []
+            store = ResultStore(STORE)
+            for run_id in store.run_ids():
+                r = store.read(run_id)
+                if r.model == "ease" and r.seed in seeds:
+                    base_frames.append(
+                        store.read_per_user(run_id, "test").set_index("user")[metric]
+                    )
+            base = pd.concat(base_frames, axis=1).mean(axis=1).sort_index()
+            pairs.append((model, metric))
+            pvalues.append(stats.ttest_rel(cand, base).pvalue)
+            diffs.append(float((cand - base).mean()))
+    adjusted = _holm(np.array(pvalues))
+    higher = {"ndcg@10": True, "recall@10": True, "arp@10": False}
+    rows = {row.model: row for row in cell.rows}
+    for (model, metric), p, p_adj, diff in zip(pairs, pvalues, adjusted, diffs, strict=True):
+        delta = rows[model].deltas[metric]
+        assert delta.p_value == pytest.approx(p, rel=1e-9)
+        assert delta.p_adjusted == pytest.approx(p_adj, rel=1e-9)
+        assert delta.diff == pytest.approx(diff, abs=1e-12)
+        better = diff > 0 if higher[metric] else diff < 0
+        expected = "" if p_adj >= 0.05 else ("▲" if better else "▼")
+        assert delta.marker == expected, (model, metric)
+    assert cell.n_comparisons == 9
+    markers = {(m, k): rows[m].deltas[k].marker for m, k in pairs}
+    assert markers[("itemknn", "ndcg@10")] == "▲" and markers[("pop", "ndcg@10")] == "▼"
+    assert markers[("bpr", "ndcg@10")] == ""
+
+
+def test_a_worse_candidate_is_never_marked_as_an_improvement(report) -> None:
+    (cell,) = report.cells
+    pop = next(r for r in cell.rows if r.model == "pop")
+    for metric, delta in pop.deltas.items():
+        assert delta.improvement < 0 and delta.verdict == "worse" and delta.marker == "▼", metric
+    # arp@10: lower is better; pop's is higher, i.e. a positive diff that is a loss
+    assert pop.deltas["arp@10"].diff > 30 and pop.deltas["arp@10"].improvement < -30
+    assert "▲" not in " ".join(d.marker for d in pop.deltas.values())
+
+
+def test_rows_are_configurations_over_seeds_with_spread_and_ci(report) -> None:
+    (cell,) = report.cells
+    ease = next(r for r in cell.rows if r.is_baseline)
+    assert cell.rows[0] is ease and ease.seeds == (0, 1) and ease.n_users == 40
+    store = ResultStore(STORE)
+    tests = [store.read(i).metrics["test"]["ndcg@10"] for i in store.run_ids()[:2]]
+    assert ease.stats["ndcg@10"].mean == pytest.approx(np.mean(tests))
+    assert ease.stats["ndcg@10"].std == pytest.approx(np.std(tests, ddof=1))
+    values = _seed_means("ease", "ndcg@10").to_numpy()
+    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    assert ease.stats["ndcg@10"].ci_low == pytest.approx(values.mean() - half)
+    assert cell.split_depends_on_seed and cell.seeds == (0, 1)
+    assert ease.reproduce == "python -m bench.train -m model=ease model.l2=500.0 seed=0,1"
+    bpr = next(r for r in cell.rows if r.model == "bpr")
+    assert bpr.seeds == (0,) and bpr.stats["ndcg@10"].std is None
+    assert [f.run_id for f in report.failures] == ["20240501T120900-golden99"]
+    assert report.failures[0].error == "RuntimeError: factors diverged (loss is NaN)"
+
+
+def test_segments_compare_within_each_segment(report) -> None:
+    (cell,) = report.cells
+    names = [s.name for s in cell.segments]
+    assert names == ["cold users", "light users", "heavy users", "head items", "tail items"]
+    tail = cell.segments[-1]
+    assert tail.n_users == 26  # users without a tail target have no tail value
+    base = tail.rows[0]
+    assert base.is_baseline and base.means["ndcg@10"] == pytest.approx(
+        _seed_means("ease", "tail:ndcg@10").dropna().mean()
+    )
+
+
+def test_formats_agree(report, tmp_path) -> None:
+    paths = report.write(tmp_path, ("md", "csv", "json"))
+    frame = pd.read_csv(paths["csv"])
+    row = frame[(frame.model == "pop") & (frame.metric == "ndcg@10")].iloc[0]
+    (cell,) = report.cells
+    pop = next(r for r in cell.rows if r.model == "pop")
+    assert row["diff"] == pytest.approx(pop.deltas["ndcg@10"].diff)
+    assert row["verdict"] == "worse" and row["reproduce"] == pop.reproduce
+    import json
+
+    data = json.loads(paths["json"].read_text())
+    assert data["cells"][0]["rows"][0]["label"] == "ease"
+    assert data["failures"][0]["run_id"] == "20240501T120900-golden99"
+
+
+def _copy(tmp_path: Path) -> Path:
+    root = tmp_path / "store"
+    shutil.copytree(STORE, root)
+    return root
+
+
+def test_bad_input_gives_one_clear_line(tmp_path) -> None:
+    with pytest.raises(ReportError, match="does not exist"):
+        build_report(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ReportError, match="no runs in"):
+        build_report(tmp_path / "empty")
+    root = _copy(tmp_path)
+    with pytest.raises(ReportError, match=r"all failed .*factors diverged"):
+        build_report(root, models=["ials"])
+    with pytest.raises(
+        ReportError, match="unknown baseline 'knn'; models: bpr, ease, itemknn, pop"
+    ):
+        build_report(root, baseline="knn")
+    with pytest.raises(ReportError, match="unknown metric 'ndcg@5'; the runs have: arp@10"):
+        build_report(root, metrics=["ndcg@5"])
+
+
+def test_corrupt_record_warns_and_the_rest_is_reported(tmp_path) -> None:
+    root = _copy(tmp_path)
+    bad = root / "20240501T120003-golden03" / "record.json"
+    bad.write_text("{not json")
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    report = build_report(root, baseline="ease")
+    assert any("golden03" in w and "not valid JSON" in w for w in report.warnings)
+    (cell,) = report.cells
+    itemknn = next(r for r in cell.rows if r.model == "itemknn")
+    assert itemknn.seeds == (1,)  # its seed-0 record is the corrupt one
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == before  # nothing modified
+
+
+def test_missing_per_user_file_and_missing_baseline_seed_are_noted(tmp_path) -> None:
+    root = _copy(tmp_path)
+    (root / "20240501T120004-golden04" / "per_user_test.parquet").unlink()  # itemknn seed 1
+    # remove the baseline's seed 1: pop (seeds 0, 1) is then compared on seed 0 only
+    shutil.rmtree(root / "20240501T120002-golden02")
+    report = build_report(root, baseline="ease")
+    (cell,) = report.cells
+    rows = {r.model: r for r in cell.rows}
+    assert any("seed 1: no per-user values" in n for n in rows["itemknn"].notes)
+    assert any("seeds 1 have no baseline run" in n and "seed=1" in n for n in rows["pop"].notes)
+    assert "note (pop): seeds 1 have no baseline run" in report.to_markdown()
+
+
+def test_cli_prints_the_leaderboard_and_writes_files(tmp_path) -> None:
+    env = {**os.environ, "WANDB_MODE": "disabled"}
+    command = [sys.executable, "-m", "bench.report", "--root", str(STORE), "--baseline", "ease",
+               "--out", str(tmp_path / "out")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "| itemknn | 2 | **0.4341 ±0.0042** ▲" in done.stdout
+    assert (tmp_path / "out" / "leaderboard.csv").is_file()
+    assert "\x1b[" not in done.stdout + done.stderr
+    bad = subprocess.run([*command[:3], "--root", str(tmp_path / "nope")], capture_output=True,
+                         text=True, env=env, timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert bad.stderr.startswith("error: results directory")
