@@ -12,11 +12,35 @@ Example:
     '## RankBench leaderboard'
 """
 
-from bench.report.build import ReportError, build_report
+from typing import Any
+
 from bench.report.cells import CellKey, cell_key
-from bench.report.model import Cell, Cost, Delta, Failure, MetricStat, Report, Row, Settings
 from bench.report.pairing import NotComparableError, SeedPairing, SeedRun, seed_paired
-from bench.report.wandb_table import log_to_wandb
+
+# The builder and renderers import torch-heavy modules: loaded on first use, so that
+# ``bench.report.pairing`` (used by the regression gate) starts fast.
+_LAZY = {
+    "ReportError": "bench.report.build",
+    "build_report": "bench.report.build",
+    "Cell": "bench.report.model",
+    "Cost": "bench.report.model",
+    "Delta": "bench.report.model",
+    "Failure": "bench.report.model",
+    "MetricStat": "bench.report.model",
+    "Report": "bench.report.model",
+    "Row": "bench.report.model",
+    "Settings": "bench.report.model",
+    "log_to_wandb": "bench.report.wandb_table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'bench.report' has no attribute {name!r}")
+
 
 __all__ = [
     "Cell",

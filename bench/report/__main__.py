@@ -6,6 +6,7 @@ Examples::
     python -m bench.report --group 2026-11-29_10-00-00-123456 --baseline ease
     python -m bench.report --tag suite:default --metric ndcg@10 --metric recall@10
     python -m bench.report --baseline ease --out reports/pr-42 --wandb
+    python -m bench.report --model ease --bundle baseline.tar.gz   # a baseline for bench.compare
 
 Prints the Markdown leaderboard, writes ``leaderboard.{md,html,csv,json}`` to ``--out``
 (default ``reports/latest``) and prints their paths. Bad input exits 2 with one line.
@@ -38,6 +39,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="report title")
     p.add_argument("--wandb", action="store_true", help="also log the table to a W&B run")
     p.add_argument("--quiet", action="store_true", help="do not print the Markdown")
+    p.add_argument(
+        "--bundle",
+        help="also export the report's runs (records + per-user files) as a bundle: a directory "
+        "or a .tar.gz, a baseline for `python -m bench.compare --baseline <bundle>`",
+    )
     return p
 
 
@@ -65,6 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     paths = report.write(args.out, formats)
     for fmt, path in paths.items():
         print(f"{fmt}: {path}")
+    if args.bundle:
+        from bench.results.bundle import BundleError, export_bundle
+
+        run_ids = [run for cell in report.cells for row in cell.rows for run in row.run_ids]
+        try:
+            print(f"bundle: {export_bundle(args.root, run_ids, args.bundle)}")
+        except (BundleError, OSError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
     if args.wandb:
         from bench.report.wandb_table import log_to_wandb
 

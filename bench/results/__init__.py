@@ -11,6 +11,7 @@ Example:
     [['pop', 0.3]]
 """
 
+from bench.results.bundle import BundleError, BundleStore, export_bundle, open_bundle
 from bench.results.jsonable import RecordError, config_hash, result_config, result_hash
 from bench.results.load import load, load_per_user, metric_columns
 from bench.results.provenance import Hardware, Timer, reproduce_command
@@ -20,6 +21,8 @@ from bench.results.store import CorruptRecordError, ResultStore, RunExistsError,
 
 __all__ = [
     "SCHEMA_VERSION",
+    "BundleError",
+    "BundleStore",
     "CorruptRecordError",
     "ErrorInfo",
     "Hardware",
@@ -30,10 +33,12 @@ __all__ = [
     "RunRecorder",
     "Timer",
     "config_hash",
+    "export_bundle",
     "load",
     "load_per_user",
     "metric_columns",
     "new_run_id",
+    "open_bundle",
     "reproduce_command",
     "result_config",
     "result_hash",

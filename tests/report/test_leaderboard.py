@@ -213,3 +213,15 @@ def test_cli_prints_the_leaderboard_and_writes_files(tmp_path) -> None:
                          text=True, env=env, timeout=120)  # fmt: skip
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
     assert bad.stderr.startswith("error: results directory")
+
+
+def test_report_exports_its_runs_as_a_bundle_for_the_gate(tmp_path) -> None:
+    from bench.report.__main__ import main
+    from bench.results import open_bundle
+
+    bundle = tmp_path / "baseline.tar.gz"
+    code = main(["--root", str(STORE), "--model", "ease", "--quiet", "--format", "md",
+                 "--out", str(tmp_path / "out"), "--bundle", str(bundle)])  # fmt: skip
+    assert code == 0
+    store = open_bundle(bundle)
+    assert sorted(store.read(i).model for i in store.run_ids()) == ["ease", "ease"]
