@@ -93,6 +93,9 @@ def _callbacks(cfg: DictConfig, settings: RunSettings, ranker: Ranker, path: Pat
     for node in (cfg.get("callbacks") or {}).values():
         if node is not None:
             callbacks.append(instantiate(node))
+    from bench.train.progress import RunProgress  # console progress (stderr, rank 0)
+
+    callbacks.append(RunProgress.for_run(cfg, settings, ranker))
     return callbacks
 
 
