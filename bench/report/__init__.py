@@ -8,6 +8,7 @@ and Holm correction, effect sizes, costs, segments and a reproduce command). Ren
 
 Example:
     >>> import tempfile
+    >>> from bench.report import build_report
     >>> build_report(tempfile.mkdtemp(), allow_empty=True).to_markdown().splitlines()[0]
     '## RankBench leaderboard'
 """
