@@ -26,3 +26,13 @@ def rankbench_data_env():
         patch.setenv("RANKBENCH_CACHE", os.environ.get("RANKBENCH_CACHE") or str(TEST_CACHE))
         patch.setenv("RANKBENCH_MIRROR", os.environ.get("RANKBENCH_MIRROR") or str(MIRROR))
         yield
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_hydra_config():
+    """Tests that compose and run a config in-process set Hydra's global HydraConfig; clear it
+    after each test so later tests (doctests of "outside a Hydra app") see a clean process."""
+    yield
+    from hydra.core.hydra_config import HydraConfig
+
+    HydraConfig.instance().cfg = None
