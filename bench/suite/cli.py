@@ -8,7 +8,7 @@ from its ``last.ckpt``). Keys: see ``conf/suite.yaml`` and the suite file.
 
 Examples::
 
-    python -m bench.suite                                  # the default suite: 24 runs, 1.5 min
+    python -m bench.suite                                  # the default suite: 24 runs, 1 min 45 s
     python -m bench.suite suite=recbole_ml1m launcher=joblib n_jobs=2
     python -m bench.suite seeds=[0] report=false           # one seed, no leaderboard
     python -m bench.suite --dry-run                        # what would run, as bench.train commands

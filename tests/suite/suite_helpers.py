@@ -40,8 +40,8 @@ def write_suite(
 
 
 def suite_config(suite_file: Path, root: Path, *overrides: str) -> SuiteConfig:
-    """The suite at ``suite_file`` with every output under ``root``."""
-    return load_config([f"suite={suite_file}", f"root_dir={root}", *overrides])
+    """The suite at ``suite_file`` with every output under ``root`` (no W&B unless asked)."""
+    return load_config([f"suite={suite_file}", f"root_dir={root}", "logger=none", *overrides])
 
 
 def records(root: Path) -> list[RunRecord]:

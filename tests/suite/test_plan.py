@@ -26,7 +26,7 @@ def test_default_suite_jobs() -> None:
     assert len({j.key for j in jobs}) == len({j.config_hash for j in jobs}) == len(jobs)
     first = jobs[0]
     assert first.label == "ml-100k random_holdout"
-    assert first.train_overrides[0] == "logger=none" and "threads=1" in first.train_overrides
+    assert first.train_overrides[0] == "logger=wandb" and "threads=1" in first.train_overrides
     assert first.train_overrides[-2:] == ["seed=0", "tags=[suite:default]"]
     assert first.command == reproduce_command("bench.train", first.train_overrides)
     recbole = [j for j in jobs if j.cell == "ml1m_recbole"]
@@ -106,6 +106,6 @@ def test_recbole_suite_jobs() -> None:
     assert [(j.model, j.seed) for j in jobs[::3]] == [("pop", 0), ("ease", 0), ("bpr", 0)]
     assert len(jobs) == 9
     assert jobs[-1].command == (
-        "python -m bench.train logger=none experiment=recbole_ml1m_bpr threads=1 seed=2 "
+        "python -m bench.train logger=wandb experiment=recbole_ml1m_bpr threads=1 seed=2 "
         "'tags=[recbole-benchmark,suite:recbole_ml1m]'"
     )
