@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from suite_helpers import POP, records, suite_cli, write_suite
-from test_cli import assert_plain
+from test_suite_cli import assert_plain
 
 
 def run_parallel(tmp_path: Path, launcher: str) -> None:
