@@ -32,17 +32,26 @@ ARGS = [
 ]
 
 
-def screenshot(out: Path, width: int = 1400, height: int = 1000, html: Path | None = None) -> int:
-    """Render the fixture report, save the top of the page as PNG; returns the PNG's bytes."""
+def screenshot(
+    out: Path,
+    width: int = 1400,
+    height: int = 1000,
+    html: Path | None = None,
+    source: Path | None = None,
+) -> int:
+    """Render a report (``source``: an existing leaderboard.html, else the test fixture), save
+    the top of the page as PNG; returns the PNG's bytes."""
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(REPO / "tests" / "report"))
-    from report_fixture import make_report
-
-    report = make_report()
     with tempfile.TemporaryDirectory() as tmp:
-        page_path = Path(html) if html else Path(tmp) / "report.html"
-        page_path.write_text(report.to_html(), encoding="utf-8")
+        if source is not None:
+            page_path = Path(source)
+        else:
+            sys.path.insert(0, str(REPO / "tests" / "report"))
+            from report_fixture import make_report
+
+            page_path = Path(html) if html else Path(tmp) / "report.html"
+            page_path.write_text(make_report().to_html(), encoding="utf-8")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": width, "height": height})
@@ -63,8 +72,11 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
     parser.add_argument("--html", type=Path, default=None, help="also keep the HTML here")
+    parser.add_argument(
+        "--from-html", type=Path, default=None, help="screenshot this leaderboard.html instead"
+    )
     args = parser.parse_args()
-    size = screenshot(args.out, args.width, args.height, args.html)
+    size = screenshot(args.out, args.width, args.height, args.html, args.from_html)
     print(f"{args.out}: {size / 1024:.0f} KiB")
 
 
