@@ -1,23 +1,34 @@
 """BPR-MF (Rendle et al., UAI 2009): matrix factorisation trained with the pairwise BPR loss.
 
-Each training pair (user, positive item) gets one negative item drawn uniformly from the items
-the user has not interacted with in training; the loss is ``-log sigmoid(s_pos - s_neg)`` with
-``s = <user embedding, item embedding>``, optimised by Adam with weight decay. Negatives come
-from a generator seeded by (seed, epoch, batch), so a resumed run draws the same negatives.
+Each training pair (user, positive item) gets one negative item outside the user's training row
+from a shared sampler (:mod:`bench.rankers.samplers`: ``uniform``, as Rendle and RecBole, or
+``popularity``), seeded by (run seed, epoch, batch, process), so a resumed run draws the same
+negatives. The loss of a batch is
+
+    mean(-log sigmoid(s_ui - s_uj)) + l2 * (||e_u||^2 + ||e_i||^2 + ||e_j||^2) / batch
+
+with ``s = <user embedding, item embedding>``: explicit L2 on the embeddings the batch uses
+(Rendle's regularisation; RecBole's ``EmbLoss``), optimised by plain Adam. (Adam's
+``weight_decay`` would also shrink rows that get no gradient in the step, and with Adam's
+scaling it is not an L2 penalty at all.)
+
+BPR has per-user parameters: it cannot score users unseen in training, and the runner refuses
+splits that evaluate users without training interactions (e.g. ``split=temporal`` keeps them
+unless ``split.cold_users=drop``).
 
 Example:
     >>> model = BPR(n_users=4, n_items=6, embedding_dim=8)
-    >>> model.n_parameters()
-    80
+    >>> model.n_parameters(), model.batching.batch_size
+    (80, 2048)
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
-from bench.rankers import InteractionBatch, Ranker, UserBatch
+from bench.rankers import InteractionBatch, Ranker, TrainingData, UserBatch
+from bench.rankers.samplers import NEGATIVE_SAMPLERS, NegativeSampler
 
 
 class BPR(Ranker):
@@ -27,9 +38,10 @@ class BPR(Ranker):
         n_users, n_items: sizes of the split.
         embedding_dim: latent factors (64, as in RecBole's benchmark).
         lr: Adam learning rate.
-        weight_decay: Adam weight decay (L2 on the embeddings).
+        l2: weight of the L2 penalty on the batch's user, positive and negative embeddings
+            (summed squares over the batch size; 0 turns it off).
         batch_size: training pairs per step.
-        seed: negative-sampling seed (the runner passes the run seed).
+        negatives: ``"uniform"`` or ``"popularity"`` negative sampling.
     """
 
     def __init__(
@@ -38,59 +50,54 @@ class BPR(Ranker):
         n_items: int,
         embedding_dim: int = 64,
         lr: float = 1e-3,
-        weight_decay: float = 0.0,
+        l2: float = 0.0,
         batch_size: int = 2048,
-        seed: int = 0,
+        negatives: str = "uniform",
     ) -> None:
-        super().__init__(n_users, n_items)
+        super().__init__(n_users, n_items, batch_size=batch_size)
+        if not float(l2) >= 0:
+            raise ValueError(f"model.l2={l2!r} must be >= 0 (weight of the embeddings' L2)")
+        if negatives not in NEGATIVE_SAMPLERS:
+            raise ValueError(
+                f"model.negatives={negatives!r} is not one of {sorted(NEGATIVE_SAMPLERS)}"
+            )
         self.save_hyperparameters()
-        self.batch_size = int(batch_size)
         self.user_embedding = nn.Embedding(n_users, embedding_dim)
         self.item_embedding = nn.Embedding(n_items, embedding_dim)
         nn.init.xavier_normal_(self.user_embedding.weight)
         nn.init.xavier_normal_(self.item_embedding.weight)
-        self._train_keys: Tensor | None = None
+        self.sampler: NegativeSampler | None = None
 
-    def on_fit_start(self) -> None:
-        matrix = self.trainer.datamodule.train.matrix
-        users = torch.repeat_interleave(
-            torch.arange(matrix.shape[0]), torch.from_numpy(matrix.indptr).diff()
-        )
-        keys = users * self.n_items + torch.from_numpy(matrix.indices).long()
-        self._train_keys = keys.to(self.device)  # ascending: CSR rows, sorted columns
+    def prepare(self, data: TrainingData) -> None:
+        self.sampler = NEGATIVE_SAMPLERS[self.hparams.negatives].from_data(data)
 
     def _negatives(self, users: Tensor, batch_idx: int) -> Tensor:
-        """One item per user, uniform over the items not in the user's training row."""
-        entropy = [int(self.hparams.seed), self.current_epoch, batch_idx, self.global_rank]
-        seed = int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
-        generator = torch.Generator().manual_seed(seed)
-        items = torch.randint(self.n_items, (users.numel(),), generator=generator)
-        items = items.to(users.device)
-        keys = self._train_keys
-        for _ in range(100):
-            query = users * self.n_items + items
-            pos = torch.searchsorted(keys, query).clamp_max(keys.numel() - 1)
-            clash = keys[pos] == query
-            if not bool(clash.any()):
-                break
-            redraw = torch.randint(self.n_items, (int(clash.sum()),), generator=generator)
-            items[clash] = redraw.to(users.device)
-        return items
+        if self.sampler is None:
+            raise RuntimeError(
+                "BPR has no negative sampler: call prepare(data) before fitting "
+                "(bench.rankers.prepare_ranker; the runner and fit_ranker do)"
+            )
+        return self.sampler.sample(
+            users, epoch=self.current_epoch, step=batch_idx, rank=self.global_rank
+        )
 
     def forward(self, users: Tensor, items: Tensor) -> Tensor:
         return (self.user_embedding(users) * self.item_embedding(items)).sum(-1)
 
     def training_step(self, batch: InteractionBatch, batch_idx: int) -> Tensor:
         negatives = self._negatives(batch.users, batch_idx)
-        diff = self(batch.users, batch.items) - self(batch.users, negatives)
+        u = self.user_embedding(batch.users)
+        i, j = self.item_embedding(batch.items), self.item_embedding(negatives)
+        diff = (u * i).sum(-1) - (u * j).sum(-1)
         loss = -nn.functional.logsigmoid(diff).mean()
         self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=len(batch))
+        if self.hparams.l2:
+            penalty = (u.pow(2).sum() + i.pow(2).sum() + j.pow(2).sum()) / len(batch)
+            loss = loss + self.hparams.l2 * penalty
         return loss
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(
-            self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
-        )
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
 
     def score(self, batch: UserBatch) -> Tensor:
         return self.user_embedding(batch.users) @ self.item_embedding.weight.T

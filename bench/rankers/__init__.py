@@ -6,11 +6,23 @@ A new ranker is one module (a :class:`Ranker` or :class:`ClosedFormRanker` subcl
 
 from bench.rankers.base import ClosedFormRanker, Ranker
 from bench.rankers.batch import InteractionBatch, TrainMatrix, UserBatch
+from bench.rankers.data import (
+    Batching,
+    Capabilities,
+    CapabilityError,
+    TrainingData,
+    check_capabilities,
+    prepare_ranker,
+    training_data,
+)
 from bench.rankers.datamodule import RankDataModule
 from bench.rankers.evaluation import Evaluation, EvaluationConfigError
 from bench.rankers.history import StageData, stage_data, train_matrix
 
 __all__ = [
+    "Batching",
+    "Capabilities",
+    "CapabilityError",
     "ClosedFormRanker",
     "Evaluation",
     "EvaluationConfigError",
@@ -19,7 +31,11 @@ __all__ = [
     "Ranker",
     "StageData",
     "TrainMatrix",
+    "TrainingData",
     "UserBatch",
+    "check_capabilities",
+    "prepare_ranker",
     "stage_data",
     "train_matrix",
+    "training_data",
 ]

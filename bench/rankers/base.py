@@ -3,7 +3,11 @@
 A ranker implements :meth:`Ranker.score` (``[batch, n_items]`` scores, higher is better) and
 either ``training_step`` + ``configure_optimizers`` (gradient rankers) or
 :meth:`ClosedFormRanker.fit` (closed-form rankers, fitted in the single step of a single
-epoch). Validation and test are the same for every ranker: the base class scores each
+epoch). Its training data comes once through :meth:`Ranker.prepare` (a typed
+:class:`~bench.rankers.data.TrainingData`; never through ``self.trainer``), work shared by all
+batches of one evaluation goes in :meth:`Ranker.before_scoring`, and what it needs and can do is
+declared in ``capabilities`` (checked against the split before training) and ``batching``.
+Validation and test are the same for every ranker: the base class scores each
 :class:`~bench.rankers.batch.UserBatch`, feeds the evaluator (which removes seen items and
 ranks the rest), and at the end of the epoch logs ``valid/<metric>`` / ``test/<metric>`` and
 keeps the :class:`~bench.eval.EvalResult` in ``eval_results``. Evaluator states are torchmetrics
@@ -19,12 +23,15 @@ Example:
     >>> ranker = Constant(n_users=3, n_items=5)
     >>> ranker.closed_form, ranker.train_input, ranker.n_parameters()
     (True, 'matrix', 0)
+    >>> ranker.capabilities.scores_cold_users, ranker.batching.batch_size
+    (False, 1024)
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -34,6 +41,7 @@ from torch import Tensor, nn
 
 from bench.eval import EvalResult
 from bench.rankers.batch import TrainMatrix, UserBatch
+from bench.rankers.data import Batching, Capabilities, TrainingData
 from bench.rankers.evaluation import Evaluation
 from bench.rankers.segments import HEAD_SHARE, segment_column, segment_masks
 
@@ -58,27 +66,54 @@ class Ranker(pl.LightningModule):
         train_input: ``"interactions"`` (default), ``"users"`` or ``"matrix"`` (see
             :class:`~bench.rankers.datamodule.RankDataModule`).
         closed_form: fitted in one step; tested with the fitted state, never checkpointed.
-        folds_in_users: scores a user from the batch's history alone (no per-user parameters),
-            so it can rank users unseen in training; user-holdout splits require it.
+        capabilities: a frozen :class:`~bench.rankers.data.Capabilities` (time order,
+            training sequences, fold-in of unseen users, cold users), checked against the split
+            before training (:func:`~bench.rankers.data.check_capabilities`).
+        folds_in_users: shorthand kept in step with ``capabilities.folds_in_users`` (a subclass
+            may set either one).
 
-    Instance attributes read by the data module: ``batch_size`` (training batch size) and
-    ``sequence_length`` (``None``; an int asks for padded item sequences).
+    The data module reads the training batch size and sequence length from
+    :attr:`batching` (set with the ``batch_size`` / ``sequence_length`` arguments).
 
     Args:
         n_users: users in the split (ids ``0..n_users-1``).
         n_items: items in the catalogue (ids ``0..n_items-1``).
+        batch_size: training batch size (pairs or users; unused by ``"matrix"`` input).
+        sequence_length: ``None``; an int asks for padded item sequences in every user batch.
     """
 
     train_input: ClassVar[str] = "interactions"
     closed_form: ClassVar[bool] = False
+    capabilities: ClassVar[Capabilities] = Capabilities()
     folds_in_users: ClassVar[bool] = False
 
-    def __init__(self, n_users: int, n_items: int) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        caps = cls.__dict__.get("capabilities", cls.capabilities)
+        if not isinstance(caps, Capabilities):
+            raise TypeError(f"{cls.__name__}.capabilities must be a Capabilities(...)")
+        if "folds_in_users" in cls.__dict__ and "capabilities" not in cls.__dict__:
+            caps = replace(caps, folds_in_users=bool(cls.__dict__["folds_in_users"]))
+        elif "folds_in_users" in cls.__dict__ and cls.folds_in_users != caps.folds_in_users:
+            raise TypeError(
+                f"{cls.__name__} sets folds_in_users={cls.folds_in_users} and "
+                f"capabilities.folds_in_users={caps.folds_in_users}; set only capabilities"
+            )
+        cls.capabilities = caps
+        cls.folds_in_users = caps.folds_in_users
+
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        *,
+        batch_size: int = 1024,
+        sequence_length: int | None = None,
+    ) -> None:
         super().__init__()
         self.n_users = _check_count("n_users", n_users)
         self.n_items = _check_count("n_items", n_items)
-        self.batch_size: int = 1024
-        self.sequence_length: int | None = None
+        self.batching = Batching(batch_size, sequence_length)
         self.evaluation: Evaluation | None = None
         self.evaluators: nn.ModuleDict | None = None
         self.eval_results: dict[str, EvalResult] = {}
@@ -88,7 +123,42 @@ class Ranker(pl.LightningModule):
         self._latency: dict[str, list[tuple[Tensor, float]]] = {s: [] for s in STAGES}
         self.score_ms: dict[str, pd.Series] = {}
 
+    @property
+    def batch_size(self) -> int:
+        """The training batch size (``batching.batch_size``)."""
+        return self.batching.batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int) -> None:
+        self.batching = replace(self.batching, batch_size=value)
+
+    @property
+    def sequence_length(self) -> int | None:
+        """The sequence length of user batches (``batching.sequence_length``)."""
+        return self.batching.sequence_length
+
+    @sequence_length.setter
+    def sequence_length(self, value: int | None) -> None:
+        self.batching = replace(self.batching, sequence_length=value)
+
     # -- the contract ---------------------------------------------------------------------------
+    def prepare(self, data: TrainingData) -> None:
+        """Receive the training data once, before fitting (default: ignore it).
+
+        Called by the runner (and :func:`~bench.rankers.testing.fit_ranker`) through
+        :func:`~bench.rankers.data.prepare_ranker`, on every process and again on a resumed run,
+        with the model still on the host and under ``torch.no_grad()``. Keep what training needs
+        (e.g. a negative sampler) in plain attributes, not in the ``state_dict``.
+        """
+
+    def before_scoring(self) -> None:
+        """Work done once per evaluation, before its first :meth:`score` (default: none).
+
+        The base class calls it at the start of every validation and test epoch (in eval mode,
+        without gradients), e.g. to propagate a graph's embeddings once rather than per batch.
+        Code that calls :meth:`score` outside Lightning calls it first.
+        """
+
     def score(self, batch: UserBatch) -> Tensor:
         """``[len(batch), n_items]`` scores of every item for every user of the batch."""
         raise NotImplementedError(f"{type(self).__name__} must implement score(batch)")
@@ -207,6 +277,12 @@ class Ranker(pl.LightningModule):
         if latency is not None and len(latency):
             table["user:score_ms"] = latency.reindex(table.index)
         return table
+
+    def on_validation_epoch_start(self) -> None:
+        self.before_scoring()
+
+    def on_test_epoch_start(self) -> None:
+        self.before_scoring()
 
     def validation_step(self, batch: UserBatch, batch_idx: int) -> None:
         self._update("valid", batch)

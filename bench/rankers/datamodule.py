@@ -145,10 +145,12 @@ class RankDataModule(pl.LightningDataModule):
 
     @classmethod
     def for_ranker(cls, split: Split, ranker: Any, **kwargs: Any) -> RankDataModule:
-        """A data module with the ranker's ``train_input``, ``batch_size``, sequence length."""
+        """A data module with the ranker's ``train_input`` and declared ``batching`` (batch size,
+        sequence length)."""
+        batching = ranker.batching
         kwargs.setdefault("train_input", ranker.train_input)
-        kwargs.setdefault("batch_size", getattr(ranker, "batch_size", 1024))
-        kwargs.setdefault("sequence_length", getattr(ranker, "sequence_length", None))
+        kwargs.setdefault("batch_size", batching.batch_size)
+        kwargs.setdefault("sequence_length", batching.sequence_length)
         return cls(split, **kwargs)
 
     # -- data ---------------------------------------------------------------------------------

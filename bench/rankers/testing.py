@@ -10,18 +10,33 @@ Subclass it in a pytest module, name the class ``Test...`` and set the class att
         min_ndcg = 0.30
 
 The contract fits the ranker once per class on a small real dataset (MovieLens-100K, random
-8:1:1 holdout, seed 0) inside the Lightning flow, then checks that scores have the right shape
-and are finite, that a user's scores do not depend on the other users in the batch, that seen
-items are masked by the evaluator, that the test NDCG@10 reaches ``min_ndcg``, that a second fit
-under the same seed repeats every per-user value, and that pickling and a ``state_dict`` round
-trip keep the scores. It needs the dataset layer to find ML-100K (mirror, URL or wheel).
+8:1:1 holdout, seed 0; leave-last-out for rankers that declare ``Capabilities(time_order=True)``)
+inside the Lightning flow, after :func:`~bench.rankers.data.prepare_ranker` (capabilities
+checked, ``prepare(data)`` called), then checks that:
+
+- scores have the right shape and are finite, and do not depend on the other users in the batch;
+- a batch whose history rows (and sequences) are empty still gets the right shape, no NaN and no
+  ``+inf`` (``-inf`` only if the class sets ``empty_history_neg_inf = True``, documenting that
+  it refuses to rank some items for such users);
+- the declared capabilities hold: a fold-in ranker's scores depend only on the batch's history
+  (the same histories under permuted user ids give the same scores); a ranker without fold-in
+  is refused on user-holdout splits, one that needs time order on random splits;
+- cold users: a ranker that cannot score them is refused, before training, on a split whose
+  evaluated users include some without training interactions; one that can is fitted on that
+  split and gives them finite scores;
+- a learned ranker (``learned = True``, the default) has parameters and fitting changes them;
+- seen items are masked by the evaluator, the test NDCG@10 reaches ``min_ndcg``, a second fit
+  under the same seed repeats every per-user value, and pickling and a ``state_dict`` round trip
+  keep the scores.
+
+It needs the dataset layer to find ML-100K (mirror, URL or wheel).
 """
 
 from __future__ import annotations
 
 import functools
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,7 +45,9 @@ import pytorch_lightning as pl
 import torch
 
 from bench.eval import EvalResult, FullRankingEvaluator
-from bench.rankers.base import Ranker
+from bench.rankers.base import ClosedFormRanker, Ranker
+from bench.rankers.batch import UserBatch
+from bench.rankers.data import Capabilities, CapabilityError, check_capabilities, prepare_ranker
 from bench.rankers.datamodule import RankDataModule
 from bench.rankers.ddp import adapt_strategy
 from bench.rankers.evaluation import Evaluation
@@ -40,12 +57,23 @@ METRICS = ("ndcg@10", "recall@10", "hitrate@10")
 
 
 @functools.lru_cache(maxsize=4)
-def movielens_split(seed: int = 0) -> Split:
-    """MovieLens-100K (all ratings as interactions), random 8:1:1 per user, cached."""
+def movielens_split(seed: int = 0, protocol: str = "random_holdout") -> Split:
+    """MovieLens-100K (all ratings as interactions), cached: random 8:1:1 per user
+    (``random_holdout``) or the last two interactions per user (``leave_last_out``)."""
     from bench.data import load
-    from bench.split import RandomHoldout
+    from bench.split import LeaveLastOut, RandomHoldout
 
+    if protocol == "leave_last_out":
+        return LeaveLastOut()(load("ml-100k"), seed=seed)
     return RandomHoldout(ratios=(0.8, 0.1, 0.1))(load("ml-100k"), seed=seed)
+
+
+def with_cold_users(split: Split, n: int = 5) -> tuple[Split, np.ndarray]:
+    """``split`` with the train and valid rows of ``n`` test users removed: they are evaluated
+    on test without any training interaction (cold users). Returns the split and their ids."""
+    cold = np.sort(split.test["user"].unique())[:n]
+    keep = lambda frame: frame[~frame["user"].isin(cold)]  # noqa: E731
+    return replace(split, train=keep(split.train), valid=keep(split.valid), audit=None), cold
 
 
 @dataclass
@@ -71,6 +99,7 @@ def fit_ranker(
     Seed before building the ranker (see :meth:`RankerContract.make`) for repeatable weights.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
+    prepare_ranker(ranker, split, seed)
     datamodule = RankDataModule.for_ranker(split, ranker, seed=seed)
     popularity = datamodule.train.user_counts
     ranker.attach_evaluation(Evaluation(list(metrics)), item_popularity=popularity)
@@ -88,10 +117,27 @@ def fit_ranker(
     return Fitted(ranker, datamodule, ranker.eval_results["test"])
 
 
-def _scores(ranker: Ranker, datamodule: RankDataModule, users: np.ndarray) -> torch.Tensor:
+def score_batch(ranker: Ranker, batch: UserBatch) -> torch.Tensor:
+    """The ranker's float64 scores of ``batch`` as evaluation computes them (eval mode, no
+    gradients, :meth:`~bench.rankers.Ranker.before_scoring` first)."""
     ranker.eval()
     with torch.no_grad():
-        return ranker.score(datamodule.stage("test").batch(users)).detach().double()
+        ranker.before_scoring()
+        return ranker.score(batch.to(ranker.device)).detach().double().cpu()
+
+
+def _scores(ranker: Ranker, datamodule: RankDataModule, users: np.ndarray) -> torch.Tensor:
+    batch = datamodule.stage("test").batch(users, ranker.batching.sequence_length)
+    return score_batch(ranker, batch)
+
+
+def _empty_histories(batch: UserBatch) -> UserBatch:
+    n, n_items = batch.history.shape
+    history = torch.sparse_coo_tensor(
+        torch.zeros((2, 0), dtype=torch.long), torch.zeros(0), size=(n, n_items)
+    ).coalesce()
+    sequence = None if batch.sequence is None else torch.full_like(batch.sequence, batch.pad)
+    return replace(batch, history=history, sequence=sequence)
 
 
 class RankerContract:
@@ -102,12 +148,17 @@ class RankerContract:
         params: its hyperparameters (besides ``n_users`` / ``n_items``).
         max_epochs: training epochs (closed-form rankers always use one).
         min_ndcg: the test NDCG@10 it must reach on the contract's dataset.
+        learned: the ranker learns a state from the data (``False`` e.g. for a random ranker).
+        empty_history_neg_inf: scores of users with empty histories may hold ``-inf``
+            (document why in the ranker).
     """
 
     ranker_class: ClassVar[type[Ranker]]
     params: ClassVar[dict[str, Any]] = {}
     max_epochs: ClassVar[int] = 1
     min_ndcg: ClassVar[float] = 0.0
+    learned: ClassVar[bool] = True
+    empty_history_neg_inf: ClassVar[bool] = False
 
     @classmethod
     def make(cls, split: Split, seed: int = 0) -> Ranker:
@@ -118,7 +169,8 @@ class RankerContract:
     @pytest.fixture(scope="class")
     @classmethod
     def split(cls) -> Split:
-        return movielens_split(0)
+        time_order = cls.ranker_class.capabilities.time_order
+        return movielens_split(0, "leave_last_out" if time_order else "random_holdout")
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -130,10 +182,76 @@ class RankerContract:
     def users(cls, fitted: Fitted) -> np.ndarray:
         return fitted.datamodule.stage("test").users[:16]
 
-    def test_is_a_ranker(self, fitted: Fitted) -> None:
-        assert isinstance(fitted.ranker, Ranker)
-        assert fitted.ranker.train_input in ("matrix", "interactions", "users")
+    def test_declarations_are_well_formed(self, fitted: Fitted) -> None:
+        ranker = fitted.ranker
+        assert isinstance(type(ranker).capabilities, Capabilities)
+        assert ranker.folds_in_users == ranker.capabilities.folds_in_users
+        assert ranker.train_input in ("matrix", "interactions", "users")
+        assert ranker.closed_form == isinstance(ranker, ClosedFormRanker)
+        assert fitted.datamodule.batch_size == ranker.batching.batch_size
+        assert fitted.datamodule.sequence_length == ranker.batching.sequence_length
+
+    def test_learned_state(self, fitted: Fitted, split: Split) -> None:
+        """A learned ranker has parameters (or buffers), and fitting changes them."""
+        if not self.learned:
+            pytest.skip("the ranker declares no learned state (learned = False)")
         assert fitted.ranker.n_parameters() > 0
+        fresh = self.make(split).state_dict()
+        trained = fitted.ranker.state_dict()
+        assert fresh.keys() == trained.keys()
+        assert any(not torch.equal(fresh[k], trained[k].cpu()) for k in fresh)
+
+    def test_fold_in_scores_depend_on_the_history_only(
+        self, fitted: Fitted, users: np.ndarray
+    ) -> None:
+        """Declared fold-in: the same history rows under other user ids score the same;
+        declared per-user parameters: refused on user-holdout splits."""
+        ranker = fitted.ranker
+        if not ranker.capabilities.folds_in_users:
+            held_out = replace(fitted.datamodule.split, valid_history=fitted.datamodule.split.valid)
+            with pytest.raises(CapabilityError, match="cannot score users unseen"):
+                check_capabilities(ranker, held_out)
+            return
+        batch = fitted.datamodule.stage("test").batch(users, ranker.batching.sequence_length)
+        others = np.setdiff1d(np.arange(ranker.n_users), users)[: len(users)]
+        moved = replace(batch, users=torch.from_numpy(others))
+        torch.testing.assert_close(score_batch(ranker, moved), score_batch(ranker, batch))
+
+    def test_time_order_is_required_where_declared(self, fitted: Fitted) -> None:
+        split = fitted.datamodule.split
+        if fitted.ranker.capabilities.time_order:
+            with pytest.raises(CapabilityError, match="needs time order"):
+                check_capabilities(fitted.ranker, replace(split, name="random_holdout"))
+        else:
+            check_capabilities(fitted.ranker, replace(split, name="random_holdout"))
+
+    def test_cold_users(self, split: Split) -> None:
+        """Refused before training if it cannot score cold users; finite scores if it can."""
+        cold_split, cold = with_cold_users(split)
+        ranker = self.make(cold_split)
+        if not ranker.capabilities.scores_cold_users:
+            with pytest.raises(CapabilityError, match=rf"{len(cold)} users .* no training"):
+                fit_ranker(ranker, cold_split, max_epochs=self.max_epochs)
+            return
+        fitted = fit_ranker(ranker, cold_split, max_epochs=self.max_epochs)
+        stage = fitted.datamodule.stage("test")
+        batch = stage.batch(cold, ranker.batching.sequence_length)
+        assert batch.history._nnz() == 0
+        scores = score_batch(ranker, batch)
+        assert scores.shape == (len(cold), ranker.n_items)
+        assert bool(torch.isfinite(scores).all())
+        assert set(cold.tolist()) <= set(stage.users.tolist())
+
+    def test_empty_histories(self, fitted: Fitted, users: np.ndarray) -> None:
+        """A batch whose history rows are empty: right shape, no NaN, no +inf (-inf only where
+        the class documents it)."""
+        ranker = fitted.ranker
+        batch = fitted.datamodule.stage("test").batch(users, ranker.batching.sequence_length)
+        scores = score_batch(ranker, _empty_histories(batch))
+        assert scores.shape == (len(users), ranker.n_items)
+        assert not bool(scores.isnan().any()) and not bool((scores == float("inf")).any())
+        if not self.empty_history_neg_inf:
+            assert bool(torch.isfinite(scores).all())
 
     def test_scores_shape_and_finite(self, fitted: Fitted, users: np.ndarray) -> None:
         scores = _scores(fitted.ranker, fitted.datamodule, users)

@@ -29,7 +29,7 @@ from pytorch_lightning.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from pytorch_lightning.utilities import rank_zero_only
 
 from bench.eval import EvalResult
-from bench.rankers import RankDataModule, Ranker
+from bench.rankers import CapabilityError, RankDataModule, Ranker, prepare_ranker
 from bench.rankers.ddp import adapt_strategy
 from bench.results import RunRecorder, new_run_id, reproduce_command
 from bench.train.checkpoints import (
@@ -118,12 +118,10 @@ def _fit_and_evaluate(
     rec.set_fingerprints(dataset=data.fingerprint, split=split.fingerprint)
     rec.set_extra("split", split.to_summary())
     ranker = instantiate(cfg.model, n_users=split.n_users, n_items=split.n_items)
-    if split.valid_history is not None and not ranker.folds_in_users:
-        raise RunConfigError(
-            f"model {type(ranker).__name__} has per-user parameters and cannot score users "
-            f"unseen in training, which split={split.name} evaluates; use a fold-in ranker "
-            "(e.g. model=ease or model=pop) or another split"
-        )
+    try:  # declared capabilities against the split, then the ranker's training data
+        prepare_ranker(ranker, split, seed)
+    except CapabilityError as err:
+        raise RunConfigError(str(err)) from None
     datamodule = RankDataModule.for_ranker(
         split,
         ranker,

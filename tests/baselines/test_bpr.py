@@ -1,14 +1,18 @@
-"""BPR-MF: the contract, plus negative sampling and that training improves the loss."""
+"""BPR-MF: the contract, plus negative sampling, explicit L2 and that training improves the loss."""
 
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from baselines.bpr import BPR
+from bench.rankers import CapabilityError, training_data
 from bench.rankers.testing import RankerContract, fit_ranker
 from bench.split import Split
+
+L2 = 1e-4
 
 
 class TestBPR(RankerContract):
@@ -16,7 +20,7 @@ class TestBPR(RankerContract):
     params: ClassVar[dict] = {
         "embedding_dim": 64,
         "lr": 0.01,
-        "weight_decay": 1e-6,
+        "l2": L2,
         "batch_size": 2048,
     }
     max_epochs = 3
@@ -34,7 +38,6 @@ def test_negatives_avoid_training_items_and_repeat_by_step() -> None:
     split = _toy_split()
     fitted = fit_ranker(BPR(n_users=6, n_items=8, batch_size=4), split, max_epochs=1)
     model = fitted.ranker
-    model.on_fit_start()
     users = torch.arange(6).repeat(50)
     negatives = model._negatives(users, batch_idx=3)
     positive = {(u, i) for u, i in split.train[["user", "item"]].itertuples(index=False)}
@@ -64,3 +67,32 @@ def test_training_lowers_the_loss() -> None:
     fit_ranker(model, split, max_epochs=30)
     assert before > 0.6  # about log(2) at initialisation
     assert _bpr_loss(model, split) < 0.2
+
+
+def test_needs_prepare_and_refuses_cold_users() -> None:
+    split = _toy_split()
+    model = BPR(n_users=6, n_items=8)
+    with pytest.raises(RuntimeError, match=r"call prepare\(data\)"):
+        model._negatives(torch.arange(3), batch_idx=0)
+    model.prepare(training_data(split, seed=0))
+    assert model._negatives(torch.arange(3), batch_idx=0).shape == (3,)
+    cold = Split("temporal", split.train[split.train["user"] != 0], split.valid, split.test, 6, 8)
+    with pytest.raises(CapabilityError, match=r"split.cold_users=drop"):
+        fit_ranker(BPR(n_users=6, n_items=8), cold)
+
+
+def test_l2_shrinks_only_the_rows_in_the_batch() -> None:
+    """Explicit L2 (no Adam weight decay): an item that is never a positive or a negative of
+    a step keeps its embedding."""
+    rows = [(u, i) for u in range(4) for i in range(3)]  # every user has items 0-2
+    train = pd.DataFrame(rows, columns=["user", "item"]).assign(order=range(len(rows)))
+    part = pd.DataFrame({"user": [0], "item": [3], "order": [99]})
+    split = Split("toy", train=train, valid=part, test=part, n_users=4, n_items=5)
+    model = BPR(n_users=4, n_items=5, embedding_dim=4, lr=0.1, l2=1.0, negatives="popularity")
+    before = model.item_embedding.weight.detach().clone()
+    fit_ranker(model, split, max_epochs=3)
+    after = model.item_embedding.weight.detach()
+    # popularity negatives never propose items 3-4 (no training count), and every user has
+    # items 0-2: no step ever touches items 3 and 4
+    torch.testing.assert_close(after[3:], before[3:], rtol=0, atol=0)
+    assert not torch.equal(after[:3], before[:3])

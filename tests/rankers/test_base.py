@@ -90,3 +90,66 @@ def test_ddp_strategy_skips_the_wrapper_only_without_parameters() -> None:
     assert t.strategy._setup_model(torch.nn.Identity()).__class__ is torch.nn.Identity
     t2 = trainer(strategy="ddp", devices=1)
     assert not adapt_strategy(t2, torch.nn.Linear(2, 2))
+
+
+class CountingScorer(ClosedFormRanker):
+    """Scores from a table built in before_scoring; counts both hooks."""
+
+    def __init__(self, n_users: int, n_items: int) -> None:
+        super().__init__(n_users, n_items)
+        self.before_calls = 0
+        self.score_calls = 0
+        self.table = None
+
+    def fit(self, train) -> None:
+        pass
+
+    def before_scoring(self) -> None:
+        assert not self.training and not torch.is_grad_enabled()
+        self.before_calls += 1
+        self.table = torch.arange(self.n_items, dtype=torch.float32)
+
+    def score(self, batch):
+        self.score_calls += 1
+        assert self.table is not None, "before_scoring was not called"
+        return self.table.expand(len(batch), -1)
+
+
+def test_before_scoring_runs_once_per_evaluation(toy_split) -> None:
+    ranker = CountingScorer(toy_split.n_users, toy_split.n_items)
+    ranker.attach_evaluation(Evaluation(["hitrate@1"]))
+    dm = RankDataModule(toy_split, train_input="matrix", eval_batch_size=1)
+    t = trainer(num_sanity_val_steps=2)
+    # a sanity check of 2 one-user batches, then one validation epoch of 4
+    t.fit(ranker, datamodule=dm)
+    assert (ranker.before_calls, ranker.score_calls) == (2, 6)
+    t.validate(ranker, datamodule=dm, verbose=False)
+    t.test(ranker, datamodule=dm, verbose=False)
+    assert (ranker.before_calls, ranker.score_calls) == (4, 14)
+
+
+def test_capabilities_and_batching_are_declared() -> None:
+    from bench.rankers import Capabilities
+
+    class FoldIn(Ranker):
+        folds_in_users = True  # the shorthand, kept in step with capabilities
+
+    class Sequential(Ranker):
+        capabilities = Capabilities(time_order=True, sequences=True, folds_in_users=True)
+
+        def __init__(self, n_users: int, n_items: int) -> None:
+            super().__init__(n_users, n_items, batch_size=16, sequence_length=5)
+
+    assert FoldIn.capabilities.folds_in_users and FoldIn.capabilities.scores_cold_users
+    assert Sequential.folds_in_users and not Ranker.capabilities.scores_cold_users
+    ranker = Sequential(2, 3)
+    assert (ranker.batching.batch_size, ranker.sequence_length) == (16, 5)
+    dm = RankDataModule.for_ranker(None, ranker)
+    assert (dm.batch_size, dm.sequence_length, dm.train_input) == (16, 5, "interactions")
+    with pytest.raises(ValueError, match="batch_size=0"):
+        Ranker(2, 3, batch_size=0)
+    with pytest.raises(TypeError, match="set only capabilities"):
+
+        class Both(Ranker):
+            capabilities = Capabilities(folds_in_users=True)
+            folds_in_users = False

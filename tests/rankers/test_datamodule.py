@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from bench.rankers import InteractionBatch, RankDataModule, TrainMatrix, UserBatch
+from bench.rankers import Batching, InteractionBatch, RankDataModule, TrainMatrix, UserBatch
 
 
 def pairs(loader) -> list[tuple[int, int]]:
@@ -40,7 +40,7 @@ def test_users_input_with_sequences(toy_split) -> None:
 
 
 def test_for_ranker_reads_the_ranker() -> None:
-    ranker = SimpleNamespace(train_input="matrix", batch_size=7, sequence_length=5)
+    ranker = SimpleNamespace(train_input="matrix", batching=Batching(7, 5))
     import pandas as pd
 
     from bench.split import Split

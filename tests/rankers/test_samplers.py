@@ -52,3 +52,53 @@ def test_bad_arguments() -> None:
         ShuffledBatches(3, 1, rank=2, world_size=2)
     with pytest.raises(ValueError, match="batch_size"):
         UserChunks([1], 0)
+
+
+def _negatives_matrix():
+    import scipy.sparse as sp
+
+    dense = np.zeros((4, 10))
+    dense[0, :8] = 1  # user 0 has items 0-7: negatives 8, 9
+    dense[1, [0, 1]] = 1
+    dense[2, 0] = 1
+    dense[3, :] = 0
+    return sp.csr_matrix(dense)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "popularity"])
+def test_negatives_avoid_training_items_and_repeat_by_step(kind: str) -> None:
+    import torch
+
+    from bench.rankers.samplers import NEGATIVE_SAMPLERS
+
+    matrix = _negatives_matrix()
+    counts = np.arange(1, 11)  # every item can be proposed
+    extra = {"item_counts": counts} if kind == "popularity" else {}
+    sampler = NEGATIVE_SAMPLERS[kind](matrix, seed=5, **extra)
+    users = torch.tensor([0, 1, 2, 3] * 200)
+    items = sampler.sample(users, epoch=1, step=2)
+    dense = matrix.toarray()
+    assert not dense[users.numpy(), items.numpy()].any()
+    assert set(items[users == 0].tolist()) == {8, 9}
+    assert torch.equal(items, sampler.sample(users, epoch=1, step=2))
+    assert not torch.equal(items, sampler.sample(users, epoch=1, step=3))
+    assert not torch.equal(items, sampler.sample(users, epoch=2, step=2))
+    assert not torch.equal(items, sampler.sample(users, epoch=1, step=2, rank=1))
+    again = NEGATIVE_SAMPLERS[kind](matrix, seed=6, **extra).sample(users, epoch=1, step=2)
+    assert not torch.equal(items, again)
+    assert sampler.sample(users[:3], epoch=0, step=0, n=4).shape == (3, 4)
+
+
+def test_popularity_negatives_follow_the_counts() -> None:
+    import scipy.sparse as sp
+    import torch
+
+    from bench.rankers.samplers import PopularityNegatives
+
+    empty = sp.csr_matrix((1, 4))
+    sampler = PopularityNegatives(empty, seed=0, item_counts=np.array([0, 1, 3, 0]))
+    items = sampler.sample(torch.zeros(4000, dtype=torch.long), epoch=0, step=0)
+    share = np.bincount(items.numpy(), minlength=4) / 4000
+    assert share[0] == share[3] == 0 and abs(share[2] - 0.75) < 0.03
+    with pytest.raises(ValueError, match="not all zero"):
+        PopularityNegatives(empty, seed=0, item_counts=np.zeros(4))
