@@ -556,10 +556,16 @@ def build_report(
                 settings=settings,
             )
         )
+    interrupted, running = _unfinished(store, records, group, tags, dataset, models)
     used = [r for r in completed]
     commits = tuple(sorted({r.git_commit or "unknown" for r in used}))
     dirty = any(r.git_dirty for r in used)
     report_notes = list(notes)
+    if running:
+        report_notes.append(
+            f"{len(running)} run(s) still running ({', '.join(running[:3])}"
+            f"{', ...' if len(running) > 3 else ''}): rebuild the report when they finish"
+        )
     if len(commits) > 1:
         report_notes.append(
             f"rows come from {len(commits)} commits ({', '.join(c[:8] for c in commits)}): "
@@ -578,7 +584,7 @@ def build_report(
         created_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         results_dir=str(store.root),
         cells=tuple(cells),
-        failures=tuple(_failure(r) for r in failed),
+        failures=tuple(_failure(r) for r in failed) + tuple(interrupted),
         git_commits=commits,
         dirty=dirty,
         packages=packages,
@@ -586,6 +592,33 @@ def build_report(
         warnings=tuple(report_notes),
         filters={k: v for k, v in filters.items() if v},
     )
+
+
+def _unfinished(store: ResultStore, records: list[RunRecord], group: str | None,
+                tags: Sequence[str], dataset: str | None,
+                models: Sequence[str] | None) -> tuple[list[Failure], list[str]]:  # fmt: skip
+    """Runs with a "running" marker but no record: interrupted ones (as failures) and the ids
+    of those still running, filtered like the records."""
+    from bench.results.load import marker_rows
+
+    interrupted, running = [], []
+    for row in marker_rows(store, {r.run_id for r in records}):
+        if group is not None and row["group"] != group:
+            continue
+        if any(tag not in (row["tags"] or ()) for tag in tags):
+            continue
+        if (dataset is not None and row["dataset"] != dataset) or (
+            models is not None and row["model"] not in models
+        ):
+            continue
+        if row["status"] == "running":
+            running.append(row["run_id"])
+        else:
+            interrupted.append(
+                Failure(row["run_id"], row["model"], row["dataset"], row["seed"],
+                        row["error_message"])
+            )  # fmt: skip
+    return interrupted, running
 
 
 def _packages(records: list[RunRecord]) -> tuple[dict[str, str | None], list[str]]:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.results.listing import FORMATS, ListingError, count_line, list_runs, render
-from bench.results.record import STATUSES
+from bench.results.load import TABLE_STATUSES as STATUSES
 
 
 def _positive(text: str) -> int:

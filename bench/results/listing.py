@@ -33,8 +33,8 @@ from typing import Any
 
 import pandas as pd
 
+from bench.results.load import TABLE_STATUSES as STATUSES
 from bench.results.load import load
-from bench.results.record import STATUSES
 
 #: Test metrics shown when none are asked for (those present in the store).
 DEFAULT_METRICS: tuple[str, ...] = ("ndcg@10", "recall@10")

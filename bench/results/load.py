@@ -27,8 +27,13 @@ from typing import Any
 import pandas as pd
 
 from bench.results.jsonable import canonical_json
+from bench.results.markers import INTERRUPTED, marker_state, read_markers
 from bench.results.record import STATUSES, RunRecord
 from bench.results.store import OnError, ResultStore
+
+#: Statuses in the table: a record's, or (from a "running" marker without a record) a run that
+#: is still going or one that was interrupted without writing its record.
+TABLE_STATUSES: tuple[str, ...] = (*STATUSES, "running", "interrupted")
 
 #: Scalar record fields that become columns, in this order.
 BASE_COLUMNS: tuple[str, ...] = (
@@ -103,6 +108,26 @@ def record_row(record: RunRecord, config_fields: Sequence[str] | None = None) ->
     return row
 
 
+def marker_rows(store: ResultStore, recorded: set[str]) -> list[dict[str, Any]]:
+    """Rows for runs that have a "running" marker but no record (see :mod:`.markers`)."""
+    rows = []
+    for marker in read_markers(store.root):
+        if marker.run_id in recorded or marker.run_id in store:
+            continue
+        state = marker_state(marker)
+        rows.append(
+            {
+                "run_id": marker.run_id, "status": state, "model": marker.model,
+                "dataset": marker.dataset, "split": marker.split, "seed": marker.seed,
+                "group": marker.group, "tags": marker.tags, "started_at": marker.started_at,
+                "command": marker.command,
+                "error_type": "Interrupted" if state == "interrupted" else None,
+                "error_message": INTERRUPTED if state == "interrupted" else None,
+            }
+        )  # fmt: skip
+    return rows
+
+
 def _matches(column: pd.Series, wanted: Any) -> pd.Series:
     if wanted is None:
         return column.isna()
@@ -125,7 +150,8 @@ def load(
 
     Args:
         root: The store or its root directory (a missing directory gives an empty table).
-        status: Keep only runs with this status (``"completed"`` or ``"failed"``).
+        status: Keep only runs with this status (``"completed"``, ``"failed"``, or, for runs
+            without a record, ``"running"`` / ``"interrupted"``).
         on_error: ``"raise"`` (default) on an invalid record, naming its file; ``"warn"`` skips.
         config_fields: Config keys to include as ``cfg.*`` columns (default: all leaves).
         **filters: Column -> value (equality; a tuple matches a list-valued cell such as
@@ -136,11 +162,12 @@ def load(
         ValueError: For an unknown status, or a filter naming no column of a non-empty table.
         CorruptRecordError: For an invalid record when ``on_error="raise"``.
     """
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"status={status!r}: use None or one of {STATUSES}")
+    if status is not None and status not in TABLE_STATUSES:
+        raise ValueError(f"status={status!r}: use None or one of {TABLE_STATUSES}")
     store = root if isinstance(root, ResultStore) else ResultStore(root)
     records = list(store.records(on_error=on_error))
     rows = [record_row(r, config_fields) for r in records]
+    rows += marker_rows(store, {r.run_id for r in records})
     metrics = {f"{split}/{name}" for r in records for split, v in r.metrics.items() for name in v}
     frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(columns=list(BASE_COLUMNS))
     frame = _order_columns(frame, metrics)

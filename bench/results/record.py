@@ -64,6 +64,31 @@ def check_split_name(split: object) -> str:
     return split
 
 
+_SIGNALS = {130: "SIGINT (Ctrl-C)", 137: "SIGKILL", 143: "SIGTERM"}
+
+
+def _message(exc: BaseException) -> str:
+    """The exception's message; for an interruption, what happened (not a bare exit code).
+
+    Example:
+        >>> _message(SystemExit(143))
+        'interrupted by SIGTERM (exit status 143); run the same command again to resume'
+        >>> _message(KeyboardInterrupt())
+        'interrupted by SIGINT (Ctrl-C); run the same command again to resume'
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return f"interrupted by {_SIGNALS[130]}; run the same command again to resume"
+    if isinstance(exc, SystemExit):
+        code = exc.code
+        if isinstance(code, int) and code in _SIGNALS:
+            return (
+                f"interrupted by {_SIGNALS[code]} (exit status {code}); run the same command "
+                "again to resume"
+            )
+        return f"the run called sys.exit({code!r}) before it finished"
+    return str(exc)
+
+
 @dataclass(frozen=True)
 class ErrorInfo:
     """Why a run failed: exception type, message and formatted traceback."""
@@ -81,7 +106,7 @@ class ErrorInfo:
             'ValueError'
         """
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return cls(type=type(exc).__qualname__, message=str(exc), traceback=text)
+        return cls(type=type(exc).__qualname__, message=_message(exc), traceback=text)
 
 
 @dataclass(frozen=True, kw_only=True)

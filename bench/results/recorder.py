@@ -35,6 +35,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from bench.results.jsonable import RecordError, to_jsonable
+from bench.results.markers import RunMarker, remove_marker, write_marker
 from bench.results.provenance import (
     DEFAULT_PACKAGES,
     Timer,
@@ -238,6 +239,14 @@ class RunRecorder:
         )
         reset_cuda_peak()
         reset_peak_rss()
+        marker_fields = ("model", "dataset", "split", "seed", "group", "tags", "command")
+        marker = RunMarker.now(self.run_id, **{k: self._fields.get(k) for k in marker_fields})
+        try:
+            write_marker(self.store.root, marker)
+        except OSError as err:  # a read-only store fails at the record anyway; say it now
+            raise RecordError(
+                f"cannot write to the results store {self.store.root}: {err}"
+            ) from None
         self._started = time.perf_counter()
         return self
 
@@ -263,6 +272,7 @@ class RunRecorder:
                 extra=self._extra,
             )
             self.path = self.store.write(self.record, self._per_user)
+            remove_marker(self.store.root, self.run_id)
         except Exception as write_error:
             if exc is None:
                 raise

@@ -225,3 +225,18 @@ def test_report_exports_its_runs_as_a_bundle_for_the_gate(tmp_path) -> None:
     assert code == 0
     store = open_bundle(bundle)
     assert sorted(store.read(i).model for i in store.run_ids()) == ["ease", "ease"]
+
+
+def test_interrupted_runs_are_listed_apart(tmp_path) -> None:
+    from bench.results.markers import RunMarker, write_marker
+
+    root = _copy(tmp_path)
+    host = __import__("socket").gethostname()
+    dead = RunMarker("20240501T121000-killed", pid=2**22 + 12345, host=host,
+                     started_at="2024-05-01T12:10:00+00:00", model="bpr", dataset="ml-100k",
+                     seed=1, tags=("golden",))  # fmt: skip
+    write_marker(root, dead)
+    report = build_report(root, baseline="ease", tags=["golden"])
+    (failure,) = [f for f in report.failures if f.run_id == dead.run_id]
+    assert failure.error.startswith("interrupted: the run stopped without writing its record")
+    assert "`20240501T121000-killed` · bpr · ml-100k · seed 1 · interrupted" in report.to_markdown()

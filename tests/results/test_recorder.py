@@ -82,7 +82,7 @@ def test_failed_run_writes_failed_record_and_reraises(tmp_path):
         RunRecorder(tmp_path, CONFIG) as rec,
     ):
         _train_and_crash(rec)
-    assert os.listdir(tmp_path) == [rec.run_id]  # no .tmp-* residue
+    assert _entries(tmp_path) == [rec.run_id]  # no .tmp-* residue, no marker left
     record = store.read(rec.run_id)
     assert record.status == "failed"
     assert record.error.type == "FloatingPointError"
@@ -181,7 +181,7 @@ def test_recorder_cannot_be_reused(tmp_path):
         pass
     with pytest.raises(RuntimeError, match="records one run"), recorder:
         pass
-    assert len(os.listdir(tmp_path)) == 1
+    assert len(_entries(tmp_path)) == 1
 
 
 def test_name_from_config_variants():
@@ -190,3 +190,46 @@ def test_name_from_config_variants():
     assert name_from_config({"model": {"_target_": "a.b.C"}}, "model") == "C"
     assert name_from_config({"model": {"l2": 1}}, "model") is None
     assert name_from_config({"model": 3}, "model") is None
+
+
+def _entries(root) -> list[str]:
+    """The store's entries; the (emptied) ``.running`` marker folder must hold nothing."""
+    running = root / ".running"
+    assert not running.exists() or not os.listdir(running)
+    return [name for name in os.listdir(root) if name != ".running"]
+
+
+def test_a_killed_run_shows_as_interrupted_and_a_running_one_as_running(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from bench.results import load
+    from bench.results.markers import INTERRUPTED
+
+    script = (
+        "import os, signal, sys\n"
+        "from bench.results import RunRecorder\n"
+        "with RunRecorder(sys.argv[1], {'model': {'name': 'bpr'}, 'seed': 4}) as rec:\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], timeout=120)
+    assert done.returncode == -9
+    table = load(tmp_path)
+    (row,) = table.itertuples()
+    assert row.status == "interrupted" and row.model == "bpr" and row.seed == 4
+    assert row.error_message == INTERRUPTED
+    assert load(tmp_path, status="interrupted").shape[0] == 1
+    with RunRecorder(tmp_path, {"seed": 1}) as rec:
+        running = load(tmp_path, status="running")
+        assert running["run_id"].tolist() == [rec.run_id]
+    assert load(tmp_path, status="completed")["run_id"].tolist() == [rec.run_id]
+    assert load(tmp_path, status="running").empty
+
+
+def test_sigterm_and_ctrl_c_records_say_what_happened(tmp_path) -> None:
+    for exc, expected in ((SystemExit(143), "interrupted by SIGTERM (exit status 143)"),
+                          (KeyboardInterrupt(), "interrupted by SIGINT (Ctrl-C)"),
+                          (SystemExit(1), "the run called sys.exit(1)")):  # fmt: skip
+        with pytest.raises(type(exc)), RunRecorder(tmp_path, {"seed": 0}) as rec:
+            raise exc
+        assert ResultStore(tmp_path).read(rec.run_id).error.message.startswith(expected)
