@@ -22,7 +22,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 import uuid
+import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -128,10 +131,40 @@ def decide_resume(ckpt: CheckpointDir, *, allowed: bool) -> Path | None:
         inherited = os.environ.get(ENV_RESUME)
         return Path(inherited) if inherited else None
     resume = ckpt.resume_path() if allowed else None
+    if resume is not None and not checkpoint_is_readable(resume):
+        aside = resume.with_name(f"{resume.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+        resume.rename(aside)
+        warnings.warn(
+            f"checkpoint {resume} is corrupt or truncated (not a complete torch archive); moved "
+            f"it to {aside.name} and starting this run afresh",
+            stacklevel=2,
+        )
+        resume = None
     if resume is None:
         ckpt.start_fresh()
     os.environ[ENV_RESUME] = "" if resume is None else str(resume)
     return resume
+
+
+def checkpoint_is_readable(path: Path) -> bool:
+    """Whether ``path`` is a complete torch checkpoint: a zip archive whose every member's CRC
+    checks (a truncated or overwritten file fails), without unpickling anything.
+
+    Example:
+        >>> import tempfile, torch
+        >>> path = Path(tempfile.mkdtemp()) / "last.ckpt"
+        >>> torch.save({"epoch": 3}, path)
+        >>> checkpoint_is_readable(path)
+        True
+        >>> _ = path.write_bytes(path.read_bytes()[:100])
+        >>> checkpoint_is_readable(path)
+        False
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return False
 
 
 def forget_inherited() -> None:

@@ -147,8 +147,24 @@ class QuietSweep(Callback):
             optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
+def one_line_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int,
+    line: str | None = None,
+) -> str:  # fmt: skip
+    """``warnings.formatwarning`` for the console: ``warning: <message>`` on one line (no
+    source path, no code excerpt; the run's log file keeps the details).
+
+    Example:
+        >>> one_line_warning(UserWarning("ckpt x is bad"), UserWarning, "a.py", 3).strip()
+        'warning: ckpt x is bad'
+    """
+    text = " ".join(str(message).split())
+    return f"warning: {text}\n"
+
+
 def quiet_console() -> None:
     """All of the above: call once per process before the run (idempotent)."""
     quiet_lightning()
     ignore_noise_warnings()
     quiet_wandb()
+    warnings.formatwarning = one_line_warning
