@@ -12,7 +12,7 @@ from bench.rankers import CapabilityError, training_data
 from bench.rankers.testing import RankerContract, fit_ranker
 from bench.split import Split
 
-L2 = 1e-4
+L2 = 1e-3
 
 
 class TestBPR(RankerContract):
@@ -24,7 +24,7 @@ class TestBPR(RankerContract):
         "batch_size": 2048,
     }
     max_epochs = 3
-    min_ndcg = 0.20  # measured 0.231 after 3 epochs (ml-100k, random 8:1:1, seed 0)
+    min_ndcg = 0.20  # measured 0.2306 after 3 epochs, l2=1e-3 (ml-100k, random 8:1:1, seed 0)
 
 
 def _toy_split() -> Split:
