@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+import types
 import typing
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -93,14 +94,55 @@ def check_schema(node: Any, schema: type, where: str) -> Any:
         raise RunConfigError(f"{shown}: {one_line_error(err).split(' full_key:')[0]}") from None
 
 
+_SIMPLE = (int, float, bool, str)
+
+
 def _type_ok(value: Any, hint: Any) -> bool:
+    """Whether ``value`` fits ``hint``: plain ``int``/``float``/``bool``/``str``, ``Literal``
+    values, and unions (``Optional[int]``...) made only of those; anything richer (containers,
+    classes) is left to the class itself.
+
+    Example:
+        >>> from typing import Literal, Optional, Union
+        >>> _type_ok("abc", Optional[int]), _type_ok(3, Optional[int]), _type_ok(2, float)
+        (False, True, True)
+        >>> _type_ok("warn", Union[bool, Literal["warn"], None]), _type_ok("x", Literal["a"])
+        (True, False)
+        >>> _type_ok("cpu", Union[str, object])
+        True
+    """
     if hint is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if hint in (bool, str):
         return isinstance(value, hint)
-    return True  # unions, containers: left to the class itself
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        flat = []
+        for option in options:  # nested unions and literals
+            if typing.get_origin(option) in (typing.Union, types.UnionType):
+                flat += [a for a in typing.get_args(option) if a is not type(None)]
+            else:
+                flat.append(option)
+        simple = all(a in _SIMPLE or typing.get_origin(a) is typing.Literal for a in flat)
+        return not simple or any(_type_ok(value, a) for a in flat)
+    return True
+
+
+def _hint_name(hint: Any) -> str:
+    """``Optional[int]`` -> ``'int'``; ``Literal['a', 'b']`` -> ``"one of 'a', 'b'"``."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    names = []
+    for arg in args:
+        if typing.get_origin(arg) is typing.Literal:
+            names.append("one of " + ", ".join(repr(v) for v in typing.get_args(arg)))
+        else:
+            names.append(getattr(arg, "__name__", str(arg)))
+    return " or ".join(names) or str(hint)
 
 
 def check_target(node: Any, where: str, base: type | None = None, **given: Any) -> type:
@@ -134,7 +176,8 @@ def check_target(node: Any, where: str, base: type | None = None, **given: Any) 
         hints = {}
     for key, value in kwargs.items():
         if key in hints and value is not None and not _type_ok(value, hints[key]):
-            kind = getattr(hints[key], "__name__", str(hints[key]))
+            hint = hints[key]
+            kind = _hint_name(hint) if typing.get_origin(hint) else hint.__name__
             raise RunConfigError(f"{where}.{key}={value!r} must be {kind} ({target.__name__})")
     return target
 

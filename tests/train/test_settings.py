@@ -28,6 +28,9 @@ def settings_error(overrides, tmp_path) -> str:
         ("eval.test_history=all", "eval.test_history='all'"),
         ("eval.batch_size=0", "eval.batch_size=0"),
         ("+trainer.max_epoch=3", "trainer.max_epoch: Trainer has no parameter 'max_epoch'"),
+        ("trainer.max_epochs=abc", "trainer.max_epochs='abc' must be int (Trainer)"),
+        ("trainer.max_epochs=2.5", "trainer.max_epochs=2.5 must be int (Trainer)"),
+        ("trainer.deterministic=maybe", "trainer.deterministic='maybe' must be bool or one of"),
         ("+split.folds=3", "split: "),
         ("split.ratios=[1,2]", "ratios=[1, 2]"),
         ("+foo=1", "unknown top-level key 'foo'"),
@@ -39,6 +42,17 @@ def settings_error(overrides, tmp_path) -> str:
 )
 def test_bad_config_names_the_key(override, named, tmp_path) -> None:
     assert named in settings_error([override], tmp_path)
+
+
+@pytest.mark.parametrize("model", ["ease", "bpr"])
+def test_trainer_values_are_checked_for_every_model(model, tmp_path) -> None:
+    message = settings_error([f"model={model}", "trainer.max_epochs=abc"], tmp_path)
+    assert message == "trainer.max_epochs='abc' must be int (Trainer)"
+
+
+def test_valid_trainer_values_pass(tmp_path) -> None:
+    good = ["trainer.deterministic=warn", "+trainer.precision=32", "trainer.max_epochs=3"]
+    assert load_settings(compose_train(good, tmp_path)).run.seed == 0
 
 
 def test_split_unknown_key_is_named(tmp_path) -> None:
