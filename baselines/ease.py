@@ -22,13 +22,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bench.rankers import ClosedFormRanker, TrainMatrix, UserBatch
+from bench.rankers import Capabilities, ClosedFormRanker, TrainMatrix, UserBatch
 
 
 class EASE(ClosedFormRanker):
     """EASE with L2 regularisation weight ``l2`` (Steck used 500 on ML-20M; RecBole 250)."""
 
-    folds_in_users = True  # scores depend on the batch's history only
+    capabilities = Capabilities(folds_in_users=True)  # scores from the batch's history only
 
     def __init__(self, n_users: int, n_items: int, l2: float = 500.0) -> None:
         super().__init__(n_users, n_items)

@@ -18,13 +18,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from bench.rankers import ClosedFormRanker, TrainMatrix, UserBatch
+from bench.rankers import Capabilities, ClosedFormRanker, TrainMatrix, UserBatch
 
 
 class Pop(ClosedFormRanker):
     """Most-popular ranker (no hyperparameters)."""
 
-    folds_in_users = True  # scores depend on the batch's history only
+    capabilities = Capabilities(folds_in_users=True)  # scores from the batch's history only
 
     def __init__(self, n_users: int, n_items: int) -> None:
         super().__init__(n_users, n_items)
