@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import datasets
 
-from bench.data.interactions import Interactions
+from bench.data.interactions import Interactions, fingerprint_frame
 
 CACHE_ENV = "RANKBENCH_CACHE"
 DEFAULT_CACHE = "~/.cache/rankbench"
@@ -74,6 +75,27 @@ def prepared_dir(root: Path, dataset: str, key: str) -> Path:
     return root / "prepared" / dataset / key
 
 
+def content_digest(data: Interactions) -> str:
+    """sha256 of everything a cache entry holds: every column of the table (``order``
+    included, which the dataset fingerprint leaves out) and both vocabularies.
+
+    A cached table edited in place (even at the same size) no longer matches and is rebuilt.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"user": [0, 1], "item": [1, 0], "order": [0, 1]})
+        >>> a = Interactions.from_raw("x", frame)
+        >>> b = Interactions.from_raw("x", frame.assign(order=[5, 0]))
+        >>> a.fingerprint == b.fingerprint, content_digest(a) == content_digest(b)
+        (True, False)
+    """
+    frame = data.frame
+    digest = hashlib.sha256(fingerprint_frame(frame, tuple(frame.columns)).encode())
+    vocab = json.dumps([list(data.user_vocab), list(data.item_vocab)], default=str)
+    digest.update(vocab.encode())
+    return digest.hexdigest()
+
+
 def save_prepared(root: Path, key: str, data: Interactions) -> Path:
     """Write ``data`` (table, vocabularies, meta, fingerprint) as one cache entry."""
     final = prepared_dir(root, data.name, key)
@@ -90,6 +112,7 @@ def save_prepared(root: Path, key: str, data: Interactions) -> Path:
         meta = {
             "name": data.name,
             "fingerprint": data.fingerprint,
+            "content_sha256": content_digest(data),
             "n_interactions": data.n_interactions,
             "user_vocab": list(data.user_vocab),
             "item_vocab": list(data.item_vocab),
@@ -114,6 +137,8 @@ def load_prepared(root: Path, dataset: str, key: str) -> Interactions | None:
         )
         if data.fingerprint != meta["fingerprint"]:
             raise ValueError("content differs from the fingerprint in meta.json")
+        if content_digest(data) != meta["content_sha256"]:  # every column, order included
+            raise ValueError("content differs from the checksum in meta.json")
     except (OSError, ValueError, KeyError, TypeError):
         shutil.rmtree(entry, ignore_errors=True)
         return None

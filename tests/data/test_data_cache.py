@@ -40,3 +40,24 @@ def test_absent_and_corrupt_entries_are_misses(tmp_path):
     meta.write_text(json.dumps(doc))
     assert load_prepared(root, "toy", "k1") is None
     assert not prepared_dir(root, "toy", "k1").exists()  # removed, to be rebuilt
+
+
+def test_a_same_size_edit_of_the_order_column_is_detected(tmp_path):
+    import datasets
+
+    root = cache_root(tmp_path)
+    save_prepared(root, "k1", toy())
+    table_dir = prepared_dir(root, "toy", "k1") / "table"
+    arrow = sorted(table_dir.glob("*.arrow"))
+    size = sum(p.stat().st_size for p in arrow)
+    table = datasets.load_from_disk(str(table_dir)).to_pandas()
+    assert table["order"].tolist() == [0, 1, 2]
+    edited = datasets.Dataset.from_pandas(table.assign(order=[2, 1, 0]), preserve_index=False)
+    scratch = tmp_path / "edited"
+    edited.save_to_disk(str(scratch))
+    for path in sorted(scratch.glob("*.arrow")):  # same schema, same size: only values differ
+        (table_dir / arrow[0].name).write_bytes(path.read_bytes())
+    assert sum(p.stat().st_size for p in table_dir.glob("*.arrow")) == size
+    assert datasets.load_from_disk(str(table_dir)).to_pandas()["order"].tolist() == [2, 1, 0]
+    assert load_prepared(root, "toy", "k1") is None  # the fingerprint alone would not notice
+    assert not prepared_dir(root, "toy", "k1").exists()  # removed, to be rebuilt
