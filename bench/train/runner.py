@@ -40,6 +40,7 @@ from bench.train.checkpoints import (
 )
 from bench.train.errors import RunConfigError
 from bench.train.hydra_context import choice_names, sweep_group, task_overrides
+from bench.train.leakage import check_leakage
 from bench.train.loggers import build_loggers, close_loggers, publish_results
 from bench.train.per_user import stage_table, user_attributes
 from bench.train.process import (
@@ -117,6 +118,8 @@ def _fit_and_evaluate(
     split = settings.splitter(data, seed=seed)
     rec.set_fingerprints(dataset=data.fingerprint, split=split.fingerprint)
     rec.set_extra("split", split.to_summary())
+    leaks = check_leakage(split, allow=settings.run.allow_leakage)  # stops an unclean split
+    rec.set_extra("leakage", {"allowed": settings.run.allow_leakage, "problems": leaks})
     ranker = instantiate(cfg.model, n_users=split.n_users, n_items=split.n_items)
     try:  # declared capabilities against the split, then the ranker's training data
         prepare_ranker(ranker, split, seed)

@@ -68,6 +68,7 @@ class RunSchema:
     tags: list[str] = field(default_factory=list)
     resume: bool = True
     threads: int | None = None
+    allow_leakage: bool = False
     early_stopping: EarlyStoppingSchema | None = field(default_factory=EarlyStoppingSchema)
     callbacks: dict[str, Any] = field(default_factory=dict)
 
