@@ -322,6 +322,14 @@ def build_cell(key: CellKey, records: list[RunRecord], store: ResultStore, *,
         directions.update(record.higher_is_better)
     directions = {m: directions[m] if m in directions else direction_of(m) for m in chosen}
     warnings_: list[str] = []
+    leaky = sorted(
+        {p for r in records for p in ((r.extra.get("leakage") or {}).get("problems") or [])}
+    )
+    if leaky:
+        warnings_.append(
+            "runs of this cell used a split that is not clean (allowed with allow_leakage=true): "
+            + "; ".join(leaky)
+        )
     base = _pick_baseline(variants, baseline)
     if baseline is not None and base is None:
         warnings_.append(f"baseline {baseline!r} has no run in this cell: no Δ columns")

@@ -240,3 +240,17 @@ def test_interrupted_runs_are_listed_apart(tmp_path) -> None:
     (failure,) = [f for f in report.failures if f.run_id == dead.run_id]
     assert failure.error.startswith("interrupted: the run stopped without writing its record")
     assert "`20240501T121000-killed` · bpr · ml-100k · seed 1 · interrupted" in report.to_markdown()
+
+
+def test_allowed_leakage_is_a_cell_warning(tmp_path) -> None:
+    import json
+
+    root = _copy(tmp_path)
+    path = root / "20240501T120001-golden01" / "record.json"
+    data = json.loads(path.read_text())
+    data["extra"] = {
+        "leakage": {"allowed": True, "problems": ["3 test (user, item) pairs also in train"]}
+    }
+    path.write_text(json.dumps(data))
+    (cell,) = build_report(root, baseline="ease").cells
+    assert any("not clean" in w and "3 test (user, item) pairs" in w for w in cell.warnings)
