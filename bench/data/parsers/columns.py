@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,6 +23,47 @@ from bench.data.errors import SchemaError, one_line
 
 CANONICAL = ("user", "item", "rating", "timestamp", "order")
 REQUIRED = ("user", "item")
+#: File column names (lower case, any ``:type`` suffix dropped) that usually hold a canonical
+#: column; left unmapped, they draw a warning naming the override.
+USUAL_NAMES: dict[str, tuple[str, ...]] = {
+    "timestamp": ("timestamp", "time", "ts", "datetime", "date", "event_time", "created_at"),
+    "rating": ("rating", "ratings", "score", "stars", "rate"),
+}
+_CONSEQUENCE = {
+    "timestamp": "time-ordered splits (leave_last_out, temporal) will use the file order",
+    "rating": "every row counts as a positive and ratings cannot be used as gains",
+}
+
+
+def warn_unmapped(frame_columns: list[str], mapping: Mapping[str, str]) -> list[str]:
+    """Warn about file columns that look like a timestamp or rating the mapping leaves out.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_unmapped(["user_id", "item_id", "Timestamp"], {"user": "user_id"})
+        ['Timestamp']
+        >>> str(caught[0].message)[:59]
+        "column 'Timestamp' looks like a timestamp but is not mapped"
+    """
+    used = set(mapping.values())
+    found = []
+    for canonical_name, names in USUAL_NAMES.items():
+        if canonical_name in mapping:
+            continue
+        for column in frame_columns:
+            if column in used or str(column).lower().split(":")[0] not in names:
+                continue
+            found.append(str(column))
+            warnings.warn(
+                f"column {column!r} looks like a {canonical_name} but is not mapped: "
+                f"{_CONSEQUENCE[canonical_name]}; map it with "
+                f"dataset.parser.columns.{canonical_name}={column}",
+                stacklevel=3,
+            )
+            break
+    return found
 
 
 def check_mapping(columns: Mapping[str, str | None]) -> dict[str, str]:
@@ -77,6 +119,7 @@ def canonical(frame: pd.DataFrame, columns: Mapping[str, str | None]) -> pd.Data
             f"missing column {', '.join(absent)}; the file has {list(frame.columns)[:12]} - "
             "fix the column mapping (parser.columns)"
         )
+    warn_unmapped(list(frame.columns), mapping)
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     for dst, src in mapping.items():
         values = frame[src].reset_index(drop=True)

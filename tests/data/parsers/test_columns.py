@@ -48,3 +48,21 @@ def test_mapping_validation():
         check_mapping({"user": "a", "item": "b", "score": "c"})
     with pytest.raises(SchemaError, match=r"lacks \['item'\]"):
         check_mapping({"user": "a"})
+
+
+def test_an_unmapped_timestamp_or_rating_column_is_named_with_its_override():
+    import warnings
+
+    frame = pd.DataFrame({"u": ["a"], "i": ["x"], "timestamp": [5], "Rating": [4.0]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = canonical(frame, {"user": "u", "item": "i"})
+    messages = [str(w.message) for w in caught]
+    assert list(out.columns) == ["user", "item"]
+    assert any("'timestamp' looks like a timestamp" in m and
+               "dataset.parser.columns.timestamp=timestamp" in m for m in messages)  # fmt: skip
+    assert any("dataset.parser.columns.rating=Rating" in m for m in messages)
+    with warnings.catch_warnings(record=True) as mapped:
+        warnings.simplefilter("always")
+        canonical(frame, {"user": "u", "item": "i", "timestamp": "timestamp", "rating": "Rating"})
+    assert not mapped
