@@ -64,8 +64,8 @@ def test_bad_train_override_names_its_cell_and_model(tmp_path: Path) -> None:
     path = write_suite(tmp_path / "s.yaml", {"ease": ["model=ease", "model.l2=abc"]})
     with pytest.raises(SuiteError, match=r"^suite cell random, model ease: model.l2='abc' must be"):
         plan_jobs(suite_config(path, tmp_path))
-    path = write_suite(tmp_path / "s.yaml", {"x": ["model=itemknn"]})
-    with pytest.raises(SuiteError, match=r"^suite cell random, model x: .*'model/itemknn'"):
+    path = write_suite(tmp_path / "s.yaml", {"x": ["model=no_such_model"]})
+    with pytest.raises(SuiteError, match=r"^suite cell random, model x: .*'model/no_such_model'"):
         plan_jobs(suite_config(path, tmp_path))
 
 
