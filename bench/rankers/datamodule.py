@@ -107,7 +107,8 @@ class RankDataModule(pl.LightningDataModule):
         seed: shuffling seed (epoch ``e`` uses ``(seed, e)``).
         sequence_length: give ``UserBatch.sequence`` of this length (sequential rankers).
         test_history: ``"train_valid"`` (default) or ``"train"``: what the ranker sees as a
-            test user's history (validation items are excluded from the ranking either way).
+            test user's history.
+        exclude_valid: remove the user's validation items from the test ranking (default).
         num_workers: DataLoader worker processes (0: build batches in the main process).
     """
 
@@ -121,6 +122,7 @@ class RankDataModule(pl.LightningDataModule):
         seed: int = 0,
         sequence_length: int | None = None,
         test_history: str = "train_valid",
+        exclude_valid: bool = True,
         num_workers: int = 0,
     ) -> None:
         super().__init__()
@@ -137,6 +139,7 @@ class RankDataModule(pl.LightningDataModule):
         self.batch_size, self.eval_batch_size = int(batch_size), int(eval_batch_size)
         self.seed, self.sequence_length = int(seed), sequence_length
         self.test_history, self.num_workers = test_history, int(num_workers)
+        self.exclude_valid = bool(exclude_valid)
         if test_history not in TEST_HISTORIES:
             raise ValueError(
                 f"test_history={test_history!r} is not one of {TEST_HISTORIES}; use "
@@ -168,7 +171,7 @@ class RankDataModule(pl.LightningDataModule):
         """``"valid"`` or ``"test"`` stage data (cached)."""
         cache = self.__dict__.setdefault("_stages", {})
         if name not in cache:
-            cache[name] = stage_data(self.split, name, self.test_history)
+            cache[name] = stage_data(self.split, name, self.test_history, self.exclude_valid)
         return cache[name]
 
     def _rank_world(self) -> tuple[int, int]:

@@ -177,15 +177,18 @@ def train_stage_data(split: Split) -> StageData:
     return StageData(users, history, history, no_targets, indptr, items, split.n_items)
 
 
-def stage_data(split: Split, stage: str, test_history: str = "train_valid") -> StageData:
+def stage_data(
+    split: Split, stage: str, test_history: str = "train_valid", exclude_valid: bool = True
+) -> StageData:
     """Users, history, excluded items and targets of ``stage`` (``"valid"`` or ``"test"``).
 
     Args:
         split: the split.
         stage: ``"valid"`` or ``"test"``.
         test_history: ``"train_valid"`` (default: the test history includes the validation
-            interactions) or ``"train"`` (RecBole's choice: the ranker sees only train; the
-            validation items are still excluded from the ranking).
+            interactions) or ``"train"`` (RecBole's choice: the ranker sees only train).
+        exclude_valid: on test, remove the user's validation items from the ranking (RecBole
+            does; some papers do not): a separate choice from ``test_history``.
     """
     if stage not in ("valid", "test"):
         raise ValueError(f"stage must be 'valid' or 'test', got {stage!r}")
@@ -201,8 +204,9 @@ def stage_data(split: Split, stage: str, test_history: str = "train_valid") -> S
     elif stage == "valid":
         history_frame = exclude_frame = split.train
     else:
-        exclude_frame = pd.concat([split.train, split.valid])
-        history_frame = exclude_frame if test_history == "train_valid" else split.train
+        train_valid = pd.concat([split.train, split.valid])
+        history_frame = train_valid if test_history == "train_valid" else split.train
+        exclude_frame = train_valid if exclude_valid else split.train
     targets = _csr(targets_frame, split)
     users = np.flatnonzero(np.diff(targets.indptr) > 0).astype(np.int64)
     history = _csr(history_frame, split)

@@ -3,8 +3,8 @@
 Two runs belong to one cell when they evaluated the same data the same way: the same dataset
 fingerprint and preprocessing, the same split protocol and parameters (not the split
 fingerprint, which changes with the seed of a random split), the same evaluation protocol
-(full ranking and sampled metrics never meet) and the same test history. Runs of different
-cells are never compared.
+(full ranking and sampled metrics never meet), the same test history and the same choice of
+removing validation items from the test ranking. Runs of different cells are never compared.
 
 Example:
     >>> from bench.results import RunRecord
@@ -37,6 +37,7 @@ class CellKey:
     split_params: str  # canonical JSON
     protocol: str
     test_history: str
+    exclude_valid: str = "true"  # validation items removed from the test ranking
 
     @property
     def params(self) -> dict[str, Any]:
@@ -51,7 +52,11 @@ class CellKey:
         split = f"{self.split} {params}".strip()
         prep = "" if self.preprocess in ("", "none") else f" · {self.preprocess}"
         protocol = "full ranking" if self.protocol == "full" else f"{self.protocol} (sampled)"
-        return f"{self.dataset}{prep} · {split} · {protocol} · test history: {self.test_history}"
+        ranked = " · validation items ranked" if self.exclude_valid == "false" else ""
+        return (
+            f"{self.dataset}{prep} · {split} · {protocol} · test history: {self.test_history}"
+            f"{ranked}"
+        )
 
     @property
     def slug(self) -> str:
@@ -82,6 +87,7 @@ def cell_key(record: RunRecord) -> CellKey:
         split_params=canonical_json(record.split_params),
         protocol=record.protocol or "?",
         test_history=record.test_history or "?",
+        exclude_valid="false" if record.exclude_valid is False else "true",
     )
 
 

@@ -9,7 +9,8 @@ is the same without the seed, shared by every seed of one configuration (a leade
 
 Schema 2 states at top level what a report must not guess: each metric's direction
 (``higher_is_better``), the evaluation ``protocol`` (``"full"`` or ``"sampled(...)"``), the
-``test_history``, the ``preprocess`` name and the ``split_params``. Schema 1 records (whose
+``test_history``, whether validation items were removed from the test ranking
+(``exclude_valid``), the ``preprocess`` name and the ``split_params``. Schema 1 records (whose
 ``config_hash`` covered the whole config) are still read.
 
 Example:
@@ -130,6 +131,7 @@ class RunRecord:
     split_params: dict[str, Any] = field(default_factory=dict)
     protocol: str | None = None
     test_history: str | None = None
+    exclude_valid: bool | None = None  # validation items removed from the test ranking
     higher_is_better: dict[str, bool] = field(default_factory=dict)
     git_commit: str | None = None
     git_dirty: bool | None = None
@@ -259,6 +261,7 @@ _SCALAR_TYPES: dict[str, tuple[type, ...]] = {
     **dict.fromkeys(("seed", "peak_rss_bytes", "peak_cuda_bytes", "n_params"), (int,)),
     **dict.fromkeys(("wall_seconds", "fit_seconds", "eval_seconds"), (int, float)),
     "git_dirty": (bool,),
+    "exclude_valid": (bool,),
     "schema_version": (int,),
 }
 

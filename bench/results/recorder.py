@@ -163,14 +163,17 @@ class RunRecorder:
         protocol: str,
         test_history: str | None,
         higher_is_better: Mapping[str, bool],
+        exclude_valid: bool | None = None,
         preprocess: str | None = None,
         split_params: Mapping[str, Any] | None = None,
     ) -> None:
         """Record how the run was evaluated: protocol label (``"full"``, ``"sampled(...)"``),
-        test history, each metric's direction, the preprocessing name and split parameters."""
+        test history, whether validation items were removed from the test ranking, each
+        metric's direction, the preprocessing name and split parameters."""
         self._update(
             protocol=protocol,
             test_history=test_history,
+            exclude_valid=exclude_valid,
             higher_is_better=dict(higher_is_better),
             preprocess=preprocess,
             split_params=dict(split_params or {}),

@@ -131,6 +131,7 @@ def _fit_and_evaluate(
         seed=seed,
         eval_batch_size=settings.eval.batch_size,
         test_history=settings.eval.test_history,
+        exclude_valid=settings.eval.exclude_valid,
     )
     ranker.attach_evaluation(
         settings.evaluation,
@@ -160,6 +161,7 @@ def _fit_and_evaluate(
     rec.set_protocol(
         protocol=test.protocol,
         test_history=settings.eval.test_history,
+        exclude_valid=settings.eval.exclude_valid,
         higher_is_better=test.higher_is_better,
         preprocess=_preprocess_name(cfg),
         split_params=split.params,

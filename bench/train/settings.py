@@ -49,6 +49,7 @@ class EvalSchema:
     select: str | None = None
     batch_size: int = 1024
     test_history: str = "train_valid"
+    exclude_valid: bool = True
     head_share: float = 0.2
 
 

@@ -50,3 +50,17 @@ def test_a_clean_split_records_no_problem(tmp_path) -> None:
     outcome = run(compose_train(["model=pop", "eval.metrics=[ndcg@10]"], tmp_path))
     record = ResultStore(tmp_path / "results").read(outcome.run_id)
     assert record.extra["leakage"] == {"allowed": False, "problems": []}
+
+
+def test_ranking_validation_items_is_recorded_and_makes_another_cell(tmp_path) -> None:
+    from bench.report import cell_key
+
+    base = ["model=ease", "eval.metrics=[ndcg@10]", "eval.test_history=train"]
+    default = run(compose_train(base, tmp_path))
+    ranked = run(compose_train([*base, "eval.exclude_valid=false"], tmp_path))
+    store = ResultStore(tmp_path / "results")
+    a, b = store.read(default.run_id), store.read(ranked.run_id)
+    assert a.exclude_valid is True and b.exclude_valid is False
+    assert cell_key(a) != cell_key(b) and "validation items ranked" in cell_key(b).title
+    # with the validation items back in the ranking they compete with the test targets
+    assert ranked.test.metrics["ndcg@10"] < default.test.metrics["ndcg@10"]
