@@ -26,6 +26,7 @@ from bench.data.artifact import Artifact
 from bench.data.errors import SchemaError, one_line
 from bench.data.parsers.columns import canonical, check_mapping
 from bench.data.parsers.delimited import DelimitedParser
+from bench.data.parsers.sequences import SequenceLinesParser
 
 
 def _delimited(sep: str) -> Callable[[Artifact, TableParser], pd.DataFrame]:
@@ -59,7 +60,14 @@ def _huggingface(artifact: Artifact, parser: TableParser) -> pd.DataFrame:
     return loaded.to_pandas()
 
 
+def _sequences(artifact: Artifact, parser: TableParser) -> pd.DataFrame:
+    """``user item item ...`` lines (S3-Rec / SASRec style), already canonical."""
+    lines = SequenceLinesParser(sep=parser.sep, timestamps=parser.timestamps)
+    return lines(artifact)
+
+
 READERS: dict[str, Callable[[Artifact, TableParser], pd.DataFrame]] = {
+    "sequences": _sequences,
     "csv": _delimited(","),
     "tsv": _delimited("\t"),
     "parquet": _parquet,
@@ -74,9 +82,12 @@ class TableParser:
     Args:
         columns: ``{canonical: file column}``, e.g. ``{user: user_id, item: item_id}``; rating
             and timestamp are optional.
-        format: one of ``READERS`` (csv, tsv, parquet, hf) or ``auto`` (by suffix).
-        sep: separator override for csv / tsv.
+        format: one of ``READERS`` (csv, tsv, parquet, hf, sequences) or ``auto`` (by
+            suffix). ``sequences``: ``user item item ...`` lines in time order (the column
+            mapping is not used).
+        sep: separator override for csv / tsv / sequences.
         split: split to read from a Hugging Face DatasetDict.
+        timestamps: ``sequences`` only: item tokens are ``item,timestamp``.
     """
 
     def __init__(
@@ -85,11 +96,13 @@ class TableParser:
         format: str = "auto",
         sep: str | None = None,
         split: str = "train",
+        timestamps: bool = False,
     ) -> None:
         if format != "auto" and format not in READERS:
             raise SchemaError(f"format {format!r} unknown; use auto or one of {sorted(READERS)}")
         self.columns = check_mapping(columns)
         self.format, self.sep, self.split = format, sep, split
+        self.timestamps = bool(timestamps)
 
     def resolve_format(self, path: Path) -> str:
         if self.format != "auto":
@@ -105,11 +118,14 @@ class TableParser:
         return fmt
 
     def __call__(self, artifact: Artifact) -> pd.DataFrame:
-        reader = READERS[self.resolve_format(artifact.path)]
+        fmt = self.resolve_format(artifact.path)
+        reader = READERS[fmt]
         try:
             frame = reader(artifact, self)
         except SchemaError:
             raise
         except (OSError, ValueError, TypeError) as err:
             raise SchemaError(one_line(f"cannot read {artifact.path.name}: {err}")) from err
+        if fmt == "sequences":  # the lines define the columns themselves
+            return canonical(frame, {c: c for c in frame.columns})
         return canonical(frame, self.columns)
