@@ -61,9 +61,28 @@ def run(overrides: Sequence[str]) -> dict[str, Any]:
     return report
 
 
+def _take_config_dirs(args: list[str]) -> list[str]:
+    """``--config-dir DIR`` / ``-cd DIR`` / ``--config-dir=DIR`` (as for ``bench.train``): DIR
+    is searched before ``conf/`` (via ``RANKBENCH_CONF_PATH``); returns the other arguments."""
+    rest, dirs = [], []
+    items = iter(args)
+    for arg in items:
+        if arg in ("--config-dir", "-cd"):
+            dirs.append(next(items, ""))
+        elif arg.startswith("--config-dir="):
+            dirs.append(arg.split("=", 1)[1])
+        else:
+            rest.append(arg)
+    if dirs:
+        previous = os.environ.get("RANKBENCH_CONF_PATH", "")
+        os.environ["RANKBENCH_CONF_PATH"] = os.pathsep.join([*dirs, previous]).strip(os.pathsep)
+    return rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    args = _take_config_dirs(args)
     if any(a in ("-h", "--help") for a in args):
         print(USAGE.format(**{g: " | ".join(available(g)) or "-" for g in GROUPS}))
         return 0

@@ -31,6 +31,9 @@ from bench.data.errors import ConfigError, UnknownChoiceError, one_line
 from bench.data.sources import Source
 
 CONF_ENV = "RANKBENCH_CONF"
+#: Extra config folders searched before ``conf/`` (``os.pathsep``-separated), like Hydra's
+#: ``--config-dir``: ``<dir>/dataset/<name>.yaml`` adds a dataset without copying ``conf/``.
+EXTRA_ENV = "RANKBENCH_CONF_PATH"
 GROUPS = ("dataset", "preprocess", "split")
 DATASET_KEYS = (
     *("name", "description", "homepage", "citation", "terms"),
@@ -45,9 +48,17 @@ def conf_dir() -> Path:
     return Path(chosen).resolve() if chosen else Path(__file__).resolve().parents[2] / "conf"
 
 
+def extra_dirs() -> list[Path]:
+    """The folders of ``RANKBENCH_CONF_PATH`` (searched before ``conf/``)."""
+    value = os.environ.get(EXTRA_ENV, "")
+    return [Path(p).expanduser().resolve() for p in value.split(os.pathsep) if p.strip()]
+
+
 def available(group: str) -> list[str]:
-    """Option names of a config group (the YAML files in ``conf/<group>/``)."""
-    return sorted(p.stem for p in (conf_dir() / group).glob("*.yaml"))
+    """Option names of a config group (the YAML files in ``<dir>/<group>/`` of every config
+    folder: ``RANKBENCH_CONF_PATH``, then ``conf/``)."""
+    folders = [*extra_dirs(), conf_dir()]
+    return sorted({p.stem for folder in folders for p in (folder / group).glob("*.yaml")})
 
 
 def check_choice(group: str, choice: str | None) -> None:
@@ -78,11 +89,14 @@ def normalize_overrides(overrides: Sequence[str]) -> list[str]:
 def compose_data(overrides: Sequence[str] = (), config_name: str = "data") -> DictConfig:
     """Compose ``conf/<config_name>.yaml`` with Hydra overrides; errors become ConfigError."""
     overrides = normalize_overrides(overrides)
+    extra = extra_dirs()
+    search = ",".join(f"file://{folder}" for folder in extra)
+    hydra_overrides = [f"hydra.searchpath=[{search}]"] if extra else []
     backup = get_gh_backup()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base=None):
-            return compose(config_name=config_name, overrides=list(overrides))
+            return compose(config_name=config_name, overrides=[*hydra_overrides, *overrides])
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError(one_line(f"bad config override {list(overrides)}: {err}")) from err
     finally:
