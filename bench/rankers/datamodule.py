@@ -109,6 +109,7 @@ class RankDataModule(pl.LightningDataModule):
         test_history: ``"train_valid"`` (default) or ``"train"``: what the ranker sees as a
             test user's history.
         exclude_valid: remove the user's validation items from the test ranking (default).
+        gains: ``"binary"`` or ``"rating"`` (graded relevance), see ``stage_data``.
         num_workers: DataLoader worker processes (0: build batches in the main process).
     """
 
@@ -123,6 +124,7 @@ class RankDataModule(pl.LightningDataModule):
         sequence_length: int | None = None,
         test_history: str = "train_valid",
         exclude_valid: bool = True,
+        gains: str = "binary",
         num_workers: int = 0,
     ) -> None:
         super().__init__()
@@ -140,6 +142,7 @@ class RankDataModule(pl.LightningDataModule):
         self.seed, self.sequence_length = int(seed), sequence_length
         self.test_history, self.num_workers = test_history, int(num_workers)
         self.exclude_valid = bool(exclude_valid)
+        self.gains = gains
         if test_history not in TEST_HISTORIES:
             raise ValueError(
                 f"test_history={test_history!r} is not one of {TEST_HISTORIES}; use "
@@ -171,7 +174,9 @@ class RankDataModule(pl.LightningDataModule):
         """``"valid"`` or ``"test"`` stage data (cached)."""
         cache = self.__dict__.setdefault("_stages", {})
         if name not in cache:
-            cache[name] = stage_data(self.split, name, self.test_history, self.exclude_valid)
+            cache[name] = stage_data(
+                self.split, name, self.test_history, self.exclude_valid, self.gains
+            )
         return cache[name]
 
     def _rank_world(self) -> tuple[int, int]:

@@ -58,6 +58,24 @@ def train_matrix(split: Split) -> TrainMatrix:
     return TrainMatrix(csr_from_frame(split.train, split.n_users, split.n_items), counts)
 
 
+def _rating_targets(frame: pd.DataFrame, split: Split, stage: str) -> sp.csr_matrix:
+    """Targets with their ratings as gains (checked: present and positive)."""
+    if "rating" not in frame.columns:
+        raise ValueError(
+            f"eval.gains=rating needs ratings, but the {stage} part has no rating column: map one "
+            "(dataset.parser.columns.rating=<column>) or use eval.gains=binary"
+        )
+    bad = ~(frame["rating"] > 0)
+    if bad.any():
+        raise ValueError(
+            f"eval.gains=rating needs positive ratings; {int(bad.sum())} {stage} targets have a "
+            "rating <= 0 or none (drop them in preprocessing, e.g. min_rating, or use binary gains)"
+        )
+    matrix = csr_from_frame(frame, split.n_users, split.n_items, value="rating")
+    matrix.sort_indices()
+    return matrix
+
+
 def _csr(frame: pd.DataFrame, split: Split) -> sp.csr_matrix:
     matrix = csr_from_frame(frame, split.n_users, split.n_items)
     matrix.sort_indices()
@@ -177,8 +195,16 @@ def train_stage_data(split: Split) -> StageData:
     return StageData(users, history, history, no_targets, indptr, items, split.n_items)
 
 
+#: Target gains: every held-out item 1 (``binary``), or its rating (``rating``, graded NDCG).
+GAINS: tuple[str, ...] = ("binary", "rating")
+
+
 def stage_data(
-    split: Split, stage: str, test_history: str = "train_valid", exclude_valid: bool = True
+    split: Split,
+    stage: str,
+    test_history: str = "train_valid",
+    exclude_valid: bool = True,
+    gains: str = "binary",
 ) -> StageData:
     """Users, history, excluded items and targets of ``stage`` (``"valid"`` or ``"test"``).
 
@@ -189,6 +215,8 @@ def stage_data(
             interactions) or ``"train"`` (RecBole's choice: the ranker sees only train).
         exclude_valid: on test, remove the user's validation items from the ranking (RecBole
             does; some papers do not): a separate choice from ``test_history``.
+        gains: ``"binary"`` (every target counts 1) or ``"rating"`` (a target's rating is its
+            gain: graded NDCG; the split needs a positive ``rating`` column).
     """
     if stage not in ("valid", "test"):
         raise ValueError(f"stage must be 'valid' or 'test', got {stage!r}")
@@ -207,7 +235,12 @@ def stage_data(
         train_valid = pd.concat([split.train, split.valid])
         history_frame = train_valid if test_history == "train_valid" else split.train
         exclude_frame = train_valid if exclude_valid else split.train
-    targets = _csr(targets_frame, split)
+    if gains not in GAINS:
+        raise ValueError(f"eval.gains={gains!r} is not one of {GAINS}")
+    if gains == "rating":
+        targets = _rating_targets(targets_frame, split, stage)
+    else:
+        targets = _csr(targets_frame, split)
     users = np.flatnonzero(np.diff(targets.indptr) > 0).astype(np.int64)
     history = _csr(history_frame, split)
     exclude = history if exclude_frame is history_frame else _csr(exclude_frame, split)

@@ -4,7 +4,8 @@ Two runs belong to one cell when they evaluated the same data the same way: the 
 fingerprint and preprocessing, the same split protocol and parameters (not the split
 fingerprint, which changes with the seed of a random split), the same evaluation protocol
 (full ranking and sampled metrics never meet), the same test history and the same choice of
-removing validation items from the test ranking. Runs of different cells are never compared.
+removing validation items from the test ranking, and the same target gains (binary or graded).
+Runs of different cells are never compared.
 
 Example:
     >>> from bench.results import RunRecord
@@ -38,6 +39,7 @@ class CellKey:
     protocol: str
     test_history: str
     exclude_valid: str = "true"  # validation items removed from the test ranking
+    gains: str = "binary"  # target gains: binary or rating (graded)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -53,6 +55,7 @@ class CellKey:
         prep = "" if self.preprocess in ("", "none") else f" · {self.preprocess}"
         protocol = "full ranking" if self.protocol == "full" else f"{self.protocol} (sampled)"
         ranked = " · validation items ranked" if self.exclude_valid == "false" else ""
+        ranked += " · graded gains (ratings)" if self.gains == "rating" else ""
         return (
             f"{self.dataset}{prep} · {split} · {protocol} · test history: {self.test_history}"
             f"{ranked}"
@@ -88,6 +91,7 @@ def cell_key(record: RunRecord) -> CellKey:
         protocol=record.protocol or "?",
         test_history=record.test_history or "?",
         exclude_valid="false" if record.exclude_valid is False else "true",
+        gains=record.gains or "binary",
     )
 
 

@@ -10,8 +10,8 @@ is the same without the seed, shared by every seed of one configuration (a leade
 Schema 2 states at top level what a report must not guess: each metric's direction
 (``higher_is_better``), the evaluation ``protocol`` (``"full"`` or ``"sampled(...)"``), the
 ``test_history``, whether validation items were removed from the test ranking
-(``exclude_valid``), the ``preprocess`` name and the ``split_params``. Schema 1 records (whose
-``config_hash`` covered the whole config) are still read.
+(``exclude_valid``), the target ``gains``, the ``preprocess`` name and the ``split_params``.
+Schema 1 records (whose ``config_hash`` covered the whole config) are still read.
 
 Example:
     >>> r = RunRecord(run_id="r1", status="completed", config={"model": {"l2": 0.5}},
@@ -132,6 +132,7 @@ class RunRecord:
     protocol: str | None = None
     test_history: str | None = None
     exclude_valid: bool | None = None  # validation items removed from the test ranking
+    gains: str | None = None  # target gains: "binary" or "rating" (graded)
     higher_is_better: dict[str, bool] = field(default_factory=dict)
     git_commit: str | None = None
     git_dirty: bool | None = None
@@ -256,7 +257,7 @@ _SCALAR_TYPES: dict[str, tuple[type, ...]] = {
         ("config_hash", "model", "dataset", "split", "dataset_fingerprint", "split_fingerprint"),
         (str,),
     ),
-    **dict.fromkeys(("variant_hash", "preprocess", "protocol", "test_history"), (str,)),
+    **dict.fromkeys(("variant_hash", "preprocess", "protocol", "test_history", "gains"), (str,)),
     **dict.fromkeys(("git_commit", "python", "command", "group"), (str,)),
     **dict.fromkeys(("seed", "peak_rss_bytes", "peak_cuda_bytes", "n_params"), (int,)),
     **dict.fromkeys(("wall_seconds", "fit_seconds", "eval_seconds"), (int, float)),

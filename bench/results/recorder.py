@@ -164,16 +164,19 @@ class RunRecorder:
         test_history: str | None,
         higher_is_better: Mapping[str, bool],
         exclude_valid: bool | None = None,
+        gains: str | None = None,
         preprocess: str | None = None,
         split_params: Mapping[str, Any] | None = None,
     ) -> None:
         """Record how the run was evaluated: protocol label (``"full"``, ``"sampled(...)"``),
-        test history, whether validation items were removed from the test ranking, each
+        test history, whether validation items were removed from the test ranking, the target
+        gains (``binary`` / ``rating``), each
         metric's direction, the preprocessing name and split parameters."""
         self._update(
             protocol=protocol,
             test_history=test_history,
             exclude_valid=exclude_valid,
+            gains=gains,
             higher_is_better=dict(higher_is_better),
             preprocess=preprocess,
             split_params=dict(split_params or {}),

@@ -132,6 +132,7 @@ def _fit_and_evaluate(
         eval_batch_size=settings.eval.batch_size,
         test_history=settings.eval.test_history,
         exclude_valid=settings.eval.exclude_valid,
+        gains=settings.eval.gains,
     )
     ranker.attach_evaluation(
         settings.evaluation,
@@ -162,6 +163,7 @@ def _fit_and_evaluate(
         protocol=test.protocol,
         test_history=settings.eval.test_history,
         exclude_valid=settings.eval.exclude_valid,
+        gains=settings.eval.gains,
         higher_is_better=test.higher_is_better,
         preprocess=_preprocess_name(cfg),
         split_params=split.params,

@@ -34,7 +34,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from bench.rankers import Evaluation, Ranker
-from bench.rankers.history import TEST_HISTORIES
+from bench.rankers.history import GAINS, TEST_HISTORIES
 from bench.train.errors import RunConfigError, one_line_error
 
 GROUPS = ("dataset", "preprocess", "split", "model", "eval", "trainer", "logger", "paths")
@@ -50,6 +50,7 @@ class EvalSchema:
     batch_size: int = 1024
     test_history: str = "train_valid"
     exclude_valid: bool = True
+    gains: str = "binary"
     head_share: float = 0.2
 
 
@@ -216,6 +217,11 @@ def load_settings(cfg: DictConfig) -> RunSettings:
     if eval_schema.test_history not in TEST_HISTORIES:
         raise RunConfigError(
             f"eval.test_history={eval_schema.test_history!r} is not one of {TEST_HISTORIES}"
+        )
+    if eval_schema.gains not in GAINS:
+        raise RunConfigError(
+            f"eval.gains={eval_schema.gains!r} is not one of {GAINS}: binary (every target "
+            "counts 1) or rating (the target's rating is its gain, graded NDCG)"
         )
     if not 0.0 < eval_schema.head_share < 1.0:
         raise RunConfigError(

@@ -64,3 +64,23 @@ def test_ranking_validation_items_is_recorded_and_makes_another_cell(tmp_path) -
     assert cell_key(a) != cell_key(b) and "validation items ranked" in cell_key(b).title
     # with the validation items back in the ranking they compete with the test targets
     assert ranked.test.metrics["ndcg@10"] < default.test.metrics["ndcg@10"]
+
+
+def test_ratings_as_gains_change_ndcg_not_recall_and_make_another_cell(tmp_path) -> None:
+    from bench.report import cell_key
+
+    base = ["model=ease", "eval.metrics=[ndcg@10,recall@10]"]  # ml-100k has 1-5 star ratings
+    binary = run(compose_train(base, tmp_path))
+    graded = run(compose_train([*base, "eval.gains=rating"], tmp_path))
+    assert graded.test.metrics["recall@10"] == binary.test.metrics["recall@10"]
+    assert graded.test.metrics["ndcg@10"] != pytest.approx(binary.test.metrics["ndcg@10"], abs=1e-4)
+    store = ResultStore(tmp_path / "results")
+    a, b = store.read(binary.run_id), store.read(graded.run_id)
+    assert (a.gains, b.gains) == ("binary", "rating") and cell_key(a) != cell_key(b)
+    assert "graded gains" in cell_key(b).title
+
+
+def test_rating_gains_without_ratings_is_one_line(tmp_path) -> None:
+    path = repeated_clicks(tmp_path / "clicks.csv")
+    with pytest.raises(ValueError, match=r"eval\.gains=rating needs ratings, but the valid part"):
+        run(compose_train([*overrides(path), "eval.gains=rating", "allow_leakage=true"], tmp_path))
