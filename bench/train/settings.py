@@ -193,6 +193,33 @@ def _build(node: Any, where: str) -> Any:
         raise RunConfigError(f"{where}: {one_line_error(cause)}") from None
 
 
+#: What the runner gives the evaluator: a metric requiring anything else cannot be computed.
+RUNNER_PROVIDES = ("item_popularity", "n_train_users")
+
+
+def check_metric_inputs(metrics: Any) -> None:
+    """Refuse, before any training, a metric whose inputs the run cannot provide (``ild@K``
+    needs item features, which no dataset config declares yet).
+
+    Example:
+        >>> check_metric_inputs(["ndcg@10", "novelty@10"])
+        >>> try:
+        ...     check_metric_inputs(["ild@10"])
+        ... except RunConfigError as err:
+        ...     print(str(err)[:52])
+        eval.metrics: ild@10 needs item_features, which this
+    """
+    from bench.metrics import parse_metric
+
+    for metric in metrics:
+        missing = [r for r in parse_metric(str(metric)).spec.requires if r not in RUNNER_PROVIDES]
+        if missing:
+            raise RunConfigError(
+                f"eval.metrics: {metric} needs {', '.join(missing)}, which this run cannot "
+                "provide (datasets cannot declare item features yet); remove it from eval.metrics"
+            )
+
+
 def load_settings(cfg: DictConfig) -> RunSettings:
     """Validate ``cfg`` (see the module docstring) and return typed settings."""
     from bench.data.preprocess import preprocess_config
@@ -235,6 +262,7 @@ def load_settings(cfg: DictConfig) -> RunSettings:
         evaluation = Evaluation(eval_schema.metrics, eval_schema.select, protocol)
     except ValueError as err:
         raise RunConfigError(f"eval: {one_line_error(err)}") from None
+    check_metric_inputs(evaluation.metrics)
     check_target(cfg.model, "model", Ranker, n_users=1, n_items=1)
     check_target(cfg.trainer, "trainer")
     splitter = _build(cfg.split, "split")

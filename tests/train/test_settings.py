@@ -29,6 +29,8 @@ def settings_error(overrides, tmp_path) -> str:
         ("eval.batch_size=0", "eval.batch_size=0"),
         ("+trainer.max_epoch=3", "trainer.max_epoch: Trainer has no parameter 'max_epoch'"),
         ("trainer.max_epochs=abc", "trainer.max_epochs='abc' must be int (Trainer)"),
+        ("eval.metrics=[ndcg@10,ild@10]", "eval.metrics: ild@10 needs item_features"),
+        ("eval.gains=graded", "eval.gains='graded' is not one of"),
         ("trainer.max_epochs=2.5", "trainer.max_epochs=2.5 must be int (Trainer)"),
         ("trainer.deterministic=maybe", "trainer.deterministic='maybe' must be bool or one of"),
         ("+split.folds=3", "split: "),
