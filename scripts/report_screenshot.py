@@ -17,19 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.report.browser import CHROMIUM
+from bench.report.browser import CHROMIUM_ARGS as ARGS
+
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",  # containers often have a small /dev/shm
-]
 
 
 def screenshot(

@@ -20,21 +20,11 @@ from urllib.parse import urlparse
 import pytest
 from report_fixture import make_report
 
+from bench.report.browser import CHROMIUM
+from bench.report.browser import CHROMIUM_ARGS as ARGS
 from bench.report.model import Report
 from bench.report.plots import cell_figures
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",  # containers often have a small /dev/shm
-]
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 
 
