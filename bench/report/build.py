@@ -22,7 +22,6 @@ import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -439,19 +438,22 @@ def _segments(base: Any, pairings: dict[str, SeedPairing], labels: dict[str, str
     base_frame = frames[base.hash]
     tables = []
     for name, description, users in _user_segments(base_frame, settings):
-        tables.append(_segment_table(name, description, base, pairings, labels, metrics,
-                                     directions, settings, users, None))  # fmt: skip
+        table = _segment_table(name, description, base.label, base_frame, pairings, labels,
+                               metrics, directions, settings, users, None)  # fmt: skip
+        tables.append(table)
     for segment, description in (("head", "targets among the most popular items"),
                                  ("tail", "targets among the other items")):  # fmt: skip
         if not all(f"{segment}:{m}" in base_frame.columns for m in metrics):
             continue
-        tables.append(_segment_table(f"{segment} items", description, base, pairings, labels,
-                                     metrics, directions, settings, None, segment))  # fmt: skip
+        tables.append(_segment_table(f"{segment} items", description, base.label, base_frame,
+                                     pairings, labels, metrics, directions, settings, None,
+                                     segment))  # fmt: skip
     return [t for t in tables if t.n_users > 0]
 
 
-def _segment_table(name: str, description: str, base: Any, pairings: dict[str, SeedPairing],
-                   labels: dict[str, str], metrics: list[str], directions: dict[str, bool],
+def _segment_table(name: str, description: str, base_label: str, base_frame: pd.DataFrame,
+                   pairings: dict[str, SeedPairing], labels: dict[str, str],
+                   metrics: list[str], directions: dict[str, bool],
                    settings: Settings, users: pd.Index | None,
                    prefix: str | None) -> SegmentTable:  # fmt: skip
     """The comparison on a user segment (``users``) or an item segment (``prefix``)."""
@@ -464,7 +466,7 @@ def _segment_table(name: str, description: str, base: Any, pairings: dict[str, S
         columns = {f"{prefix}:{m}": m for m in metrics}
         return frame[list(columns)].rename(columns=columns)
 
-    base_view = view(base.mean_frame())
+    base_view = view(base_frame)
     n_users = int(base_view.dropna(how="all").shape[0])
     raw = {}
     means = {}
@@ -473,7 +475,7 @@ def _segment_table(name: str, description: str, base: Any, pairings: dict[str, S
         raw[variant_hash] = _raw_compare(cand, ref, metrics, directions, settings)
         means[variant_hash] = {m: float(cand[m].mean()) for m in metrics}
     deltas = _deltas(raw, settings)
-    rows = [SegmentRow(base.label, True, {m: float(base_view[m].mean()) for m in metrics}, {})]
+    rows = [SegmentRow(base_label, True, {m: float(base_view[m].mean()) for m in metrics}, {})]
     for variant_hash in pairings:
         rows.append(
             SegmentRow(labels[variant_hash], False, means[variant_hash],
@@ -565,7 +567,7 @@ def build_report(
             )
         )
     interrupted, running = _unfinished(store, records, group, tags, dataset, models)
-    used = [r for r in completed]
+    used = completed
     commits = tuple(sorted({r.git_commit or "unknown" for r in used}))
     dirty = any(r.git_dirty for r in used)
     report_notes = list(notes)
@@ -641,8 +643,3 @@ def _packages(records: list[RunRecord]) -> tuple[dict[str, str | None], list[str
     ]
     latest = max(records, key=lambda r: r.started_at).packages if records else {}
     return dict(sorted(latest.items())), notes
-
-
-def results_path(path: str | os.PathLike[str]) -> Path:
-    """``path`` as a Path (for CLIs)."""
-    return Path(path)
