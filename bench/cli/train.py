@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING
 import hydra
 from omegaconf import DictConfig
 
+from bench.paths import conf_dir
 from bench.train.console import ignore_noise_warnings, no_color_unless_terminal, quiet_console
 
 if TYPE_CHECKING:
     from bench.train.runner import RunOutcome
 
-CONF_DIR = str(Path(__file__).resolve().parents[2] / "conf")
+CONF_DIR = str(conf_dir())
 
 ignore_noise_warnings()  # Lightning's meaningless warnings; real warnings still show
 

@@ -29,8 +29,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from bench.data.errors import ConfigError, UnknownChoiceError, one_line
 from bench.data.sources import Source
+from bench.paths import conf_dir
 
-CONF_ENV = "RANKBENCH_CONF"
 #: Extra config folders searched before ``conf/`` (``os.pathsep``-separated), like Hydra's
 #: ``--config-dir``: ``<dir>/dataset/<name>.yaml`` adds a dataset without copying ``conf/``.
 EXTRA_ENV = "RANKBENCH_CONF_PATH"
@@ -40,12 +40,6 @@ DATASET_KEYS = (
     *("schema", "parser", "sources", "path"),
 )
 NULL_CHOICES = ("null", "none")
-
-
-def conf_dir() -> Path:
-    """The config root: env ``RANKBENCH_CONF`` or the repository's ``conf/``."""
-    chosen = os.environ.get(CONF_ENV)
-    return Path(chosen).resolve() if chosen else Path(__file__).resolve().parents[2] / "conf"
 
 
 def extra_dirs() -> list[Path]:

@@ -30,8 +30,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from bench.paths import conf_dir
 from bench.results import ResultStore, reproduce_command, result_hash
-from bench.suite.spec import CONF_DIR, CellSpec, ModelSpec, SuiteConfig, SuiteError
+from bench.suite.spec import CellSpec, ModelSpec, SuiteConfig, SuiteError
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def train_configs() -> Iterator[None]:
     if GlobalHydra.instance().is_initialized():
         yield
         return
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
         yield
 
 

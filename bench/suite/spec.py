@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+from bench.paths import conf_dir
+
+CONF_DIR = conf_dir()
 #: What a suite file says: what to run and how to report it.
 SUITE_KEYS: tuple[str, ...] = ("name", "description", "cells", "models", "seeds", "baseline",
                                "metrics")  # fmt: skip
