@@ -9,6 +9,9 @@ process (DDP ranks, launcher workers). It
   summary says what happened). Console handlers get a :class:`LightningInfoFilter`, so the
   run's log file (``<run dir>/train.log``) still has them; without a console handler (logging
   not configured) the loggers' level is raised to ``WARNING`` instead;
+- drops Lightning's advertisements ("💡 Tip: ... try installing litlogger / litmodels",
+  :data:`LIGHTNING_ADS`) from every handler, the run's log file included
+  (:func:`drop_lightning_ads`: a filter on the loggers that emit them);
 - ignores warnings that say nothing about the run (:data:`NOISE_WARNINGS`: a closed-form ranker
   has no optimizer, a one-batch epoch is shorter than the logging interval, ...);
 - makes W&B quiet by default (``WANDB_QUIET=true`` unless set: where the run's files are, no
@@ -23,7 +26,9 @@ write plain text into files and pipes. :class:`QuietSweep`, a Hydra callback reg
 sweep's console (Hydra's sweeper prints the study's settings itself).
 
 Real warnings (a logger that cannot start, a non-deterministic kernel, Lightning warnings not in
-the list) still show.
+the list) still show. :func:`quiet_run` applies the warning filters and the advertisement filter
+for the duration of one run started from Python (:func:`bench.train.run`), restoring the
+caller's warning filters afterwards.
 
 Example:
     >>> import logging, warnings
@@ -43,8 +48,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from hydra.experimental.callback import Callback
@@ -68,6 +76,12 @@ NOISE_WARNINGS: tuple[str, ...] = (
     r".*The number of training batches \(\d+\) is smaller than the logging interval.*",
 )
 
+#: Message patterns (regular expressions) of Lightning's log records that advertise a product
+#: instead of describing the run; dropped from every handler (console and log file).
+LIGHTNING_ADS: tuple[str, ...] = (r"💡 Tip:",)  # "try installing litlogger / litmodels"
+#: The loggers Lightning's ``rank_zero_info`` writes through (where the tips are logged).
+RANK_ZERO_LOGGERS: tuple[str, ...] = tuple(f"{n}.utilities.rank_zero" for n in LIGHTNING_LOGGERS)
+
 _WANDB_ANONYMOUS = "The anonymous setting has no effect and will be removed in a future version."
 
 
@@ -80,6 +94,34 @@ class LightningInfoFilter(logging.Filter):
         return not any(
             record.name == name or record.name.startswith(f"{name}.") for name in LIGHTNING_LOGGERS
         )
+
+
+class LightningAdFilter(logging.Filter):
+    """Drop Lightning's advertisement records (:data:`LIGHTNING_ADS`), keep everything else.
+
+    Example:
+        >>> ad = logging.LogRecord("pytorch_lightning.utilities.rank_zero", logging.INFO, "", 0,
+        ...                        "💡 Tip: For seamless cloud logging, try litlogger", None, None)
+        >>> LightningAdFilter().filter(ad)
+        False
+    """
+
+    _pattern = re.compile("|".join(LIGHTNING_ADS))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        return not self._pattern.search(record.getMessage())
+
+
+_AD_FILTER = LightningAdFilter()
+
+
+def drop_lightning_ads() -> None:
+    """Filter :data:`LIGHTNING_ADS` out at the loggers that emit them (idempotent), so no
+    handler (console, ``train.log``, a caller's own) receives them."""
+    for name in RANK_ZERO_LOGGERS:
+        logging.getLogger(name).addFilter(_AD_FILTER)  # adding the same filter twice: no-op
 
 
 def _console_handlers() -> list[logging.Handler]:
@@ -162,9 +204,20 @@ def one_line_warning(
     return f"warning: {text}\n"
 
 
+@contextmanager
+def quiet_run() -> Iterator[None]:
+    """One run started from Python: :data:`NOISE_WARNINGS` ignored and Lightning's
+    advertisements dropped inside, the caller's warning filters restored afterwards."""
+    drop_lightning_ads()
+    with warnings.catch_warnings():
+        ignore_noise_warnings()
+        yield
+
+
 def quiet_console() -> None:
     """All of the above: call once per process before the run (idempotent)."""
     quiet_lightning()
+    drop_lightning_ads()
     ignore_noise_warnings()
     quiet_wandb()
     warnings.formatwarning = one_line_warning

@@ -38,6 +38,7 @@ from bench.train.checkpoints import (
     decide_resume,
     forget_inherited,
 )
+from bench.train.console import quiet_run
 from bench.train.errors import RunConfigError
 from bench.train.hydra_context import choice_names, sweep_group, task_overrides
 from bench.train.leakage import check_leakage
@@ -218,7 +219,16 @@ def _recorder(cfg: DictConfig, resolved: dict, names: dict, **fields: Any) -> An
 
 
 def run(cfg: DictConfig) -> RunOutcome:
-    """Run one training job described by a composed ``conf/train.yaml`` (see module docs)."""
+    """Run one training job described by a composed ``conf/train.yaml`` (see module docs).
+
+    Lightning's meaningless warnings and advertisements stay out of its output
+    (:func:`bench.train.console.quiet_run`); real warnings still show.
+    """
+    with quiet_run():
+        return _run(cfg)
+
+
+def _run(cfg: DictConfig) -> RunOutcome:
     settings = load_settings(cfg)
     absolute_paths(cfg)
     resolved = OmegaConf.to_container(cfg, resolve=True)

@@ -212,6 +212,7 @@ def test_closed_form_run_prints_one_progress_line(tmp_path) -> None:
     assert_quiet(done.stdout + done.stderr)
     (log_file,) = (tmp_path / "outputs" / "runs").glob("*/train.log")
     assert "GPU available" in log_file.read_text()  # Lightning's INFO lines stay in the log file
+    assert "💡 Tip" not in log_file.read_text()  # but not its advertisements (litlogger)
 
 
 @pytest.mark.slow
