@@ -10,6 +10,8 @@ item       int32   dense item index, numbered by first appearance in file order
 rating     float32 explicit rating (optional)
 timestamp  int64   seconds since the epoch (optional)
 order      int64   the row's position in the original file (always present)
+part       int8    given split part, 0 train / 1 valid / 2 test (optional: only for data that
+                   comes already split, ``dataset.parts``; see :mod:`bench.data.parts`)
 ========== ======= ==========================================================
 
 Rows are kept in original file order. Because indices are assigned by first appearance, two
@@ -37,13 +39,14 @@ import numpy as np
 import pandas as pd
 
 REQUIRED_COLUMNS = ("user", "item")
-OPTIONAL_COLUMNS = ("rating", "timestamp")
+OPTIONAL_COLUMNS = ("rating", "timestamp", "part")
 COLUMN_DTYPES = {
     "user": np.int32,
     "item": np.int32,
     "rating": np.float32,
     "timestamp": np.int64,
     "order": np.int64,
+    "part": np.int8,
 }
 
 
@@ -162,6 +165,11 @@ class Interactions:
     @property
     def has_timestamp(self) -> bool:
         return "timestamp" in self.table.column_names
+
+    @property
+    def has_parts(self) -> bool:
+        """Whether the data came already split (a ``part`` column from ``dataset.parts``)."""
+        return "part" in self.table.column_names
 
     @cached_property
     def fingerprint(self) -> str:

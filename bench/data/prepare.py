@@ -30,12 +30,22 @@ from typing import Any
 from omegaconf import DictConfig
 
 from bench.data import cache
-from bench.data.errors import DataError, EmptyDataError, SchemaError, one_line
+from bench.data.artifact import Artifact
+from bench.data.errors import (
+    ConfigError,
+    DataError,
+    EmptyDataError,
+    SchemaError,
+    SourceUnavailableError,
+    one_line,
+)
 from bench.data.fetch import fetch
 from bench.data.interactions import Interactions
+from bench.data.parts import check_same_columns, part_paths, stack_parts
 from bench.data.preprocess import PreprocessConfig, apply, preprocess_config
 from bench.data.registry import SourceSpec, build_sources, dataset_config
 
+LOCAL = "bench.data.sources.LocalSource"
 PREPARE_VERSION = 2  # bump when parsing / preprocessing code changes what a config yields
 
 
@@ -53,7 +63,8 @@ def prepared_key(checksum: str, spec: SourceSpec, schema: Any, pre: PreprocessCo
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _parse(name: str, spec: SourceSpec, artifact: Any, schema: list[str] | None) -> Interactions:
+def _read(name: str, spec: SourceSpec, artifact: Any, schema: list[str] | None) -> Any:
+    """The parsed raw frame of one file (canonical raw columns), checked against ``schema``."""
     try:
         raw = spec.parser(artifact)
     except DataError as err:
@@ -67,6 +78,11 @@ def _parse(name: str, spec: SourceSpec, artifact: Any, schema: list[str] | None)
             )
     if len(raw) == 0:
         raise EmptyDataError(f"dataset {name!r} ({artifact.source}): the file has no rows")
+    return raw
+
+
+def _parse(name: str, spec: SourceSpec, artifact: Any, schema: list[str] | None) -> Interactions:
+    raw = _read(name, spec, artifact, schema)
     meta = {"source": artifact.source, "raw_checksum": artifact.checksum, "raw_rows": len(raw)}
     return Interactions.from_raw(name, raw, meta)
 
@@ -94,8 +110,10 @@ def prepare(
     cfg = dataset_config(dataset_cfg)
     pre = preprocess_config(preprocess_cfg)
     name, schema = cfg["name"], cfg.get("schema")
-    specs = build_sources(cfg)
     root = cache.cache_root(cache_dir)
+    if cfg.get("parts") is not None:
+        return _prepare_parts(cfg, pre, root, started)
+    specs = build_sources(cfg)
 
     for spec in specs:  # prepared-cache pass: no source is touched
         if not spec.source.cacheable:
@@ -113,6 +131,66 @@ def prepare(
         if hit is not None:
             return _as_hit(hit, pre, started)
     data = _parse(name, spec, artifact, schema)
+    data = apply(data, pre)
+    data.meta.update(preprocess=_preprocess_meta(pre), prepared_key=key)
+    cache.save_prepared(root, key, data)
+    data.meta.update(cache="miss", seconds=time.perf_counter() - started)
+    return data
+
+
+def _prepare_parts(cfg: dict, pre: PreprocessConfig, root: Any, started: float) -> Interactions:
+    """``dataset.parts``: read every part file with the one parser, map ids over the union,
+    mark each row's part (see :mod:`bench.data.parts`), preprocess the union, cache."""
+    name, schema = cfg["name"], cfg.get("schema")
+    paths = part_paths(name, cfg["parts"])
+    parser_cfg = cfg.get("parser")
+    if not parser_cfg:
+        raise ConfigError(f"dataset {name!r}: no parser; set 'parser' in the dataset config")
+    specs = {
+        part: build_sources(
+            {"name": name, "parser": parser_cfg, "sources": [{"_target_": LOCAL, "path": path}]}
+        )[0]
+        for part, path in paths.items()
+    }
+    artifacts = {}
+    for part, spec in specs.items():
+        try:
+            path, digests = spec.source.locate()
+        except SourceUnavailableError as err:
+            raise SourceUnavailableError(
+                f"dataset {name!r}: the {part} part's file is missing ({err}); set "
+                f"dataset.parts.{part} to an existing file"
+            ) from None
+        artifacts[part] = Artifact(path, f"sha256:{digests['sha256']}", spec.source.describe())
+    payload = {
+        "version": PREPARE_VERSION,
+        "parts": {part: art.checksum for part, art in artifacts.items()},
+        "parser": parser_cfg,
+        "schema": schema,
+        "preprocess": pre.key(),
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    key = hashlib.sha256(text.encode()).hexdigest()[:24]
+    hit = cache.load_prepared(root, name, key)
+    if hit is not None:
+        return _as_hit(hit, pre, started)
+    raws = {}
+    for part, art in artifacts.items():
+        try:
+            raws[part] = _read(name, specs[part], art, schema)
+        except EmptyDataError:
+            raise EmptyDataError(
+                f"dataset {name!r}: the {part} part ({art.path}) has no rows; give a file with "
+                f"interactions or set dataset.parts.{part}"
+                + ("=null" if part == "valid" else " to another file")
+            ) from None
+    check_same_columns(name, raws)
+    parts_meta = {
+        part: {"source": art.source, "raw_checksum": art.checksum, "raw_rows": len(raws[part])}
+        for part, art in artifacts.items()
+    }
+    meta = {"source": "parts", "parts": parts_meta, "raw_rows": sum(map(len, raws.values()))}
+    data = Interactions.from_raw(name, stack_parts(raws), meta)
     data = apply(data, pre)
     data.meta.update(preprocess=_preprocess_meta(pre), prepared_key=key)
     cache.save_prepared(root, key, data)

@@ -37,7 +37,7 @@ EXTRA_ENV = "RANKBENCH_CONF_PATH"
 GROUPS = ("dataset", "preprocess", "split")
 DATASET_KEYS = (
     *("name", "description", "homepage", "citation", "terms"),
-    *("schema", "parser", "sources", "path"),
+    *("schema", "parser", "sources", "path", "parts"),
 )
 NULL_CHOICES = ("null", "none")
 

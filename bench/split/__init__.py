@@ -9,6 +9,7 @@ from bench.split.audit import AuditOptions, LeakageAudit, audit_split
 from bench.split.base import Split, Splitter
 from bench.split.errors import EmptyPartError, SplitError
 from bench.split.leave_last_out import LeaveLastOut
+from bench.split.predefined import Predefined
 from bench.split.random_holdout import RandomHoldout
 from bench.split.temporal import TemporalSplit
 from bench.split.user_holdout import UserHoldout
@@ -18,6 +19,7 @@ __all__ = [
     "EmptyPartError",
     "LeakageAudit",
     "LeaveLastOut",
+    "Predefined",
     "RandomHoldout",
     "Split",
     "SplitError",

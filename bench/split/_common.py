@@ -60,9 +60,15 @@ def finish_split(
 
     ``parts`` maps part names (``train``, ``valid``, ``test`` and optionally ``valid_history``/
     ``test_history``) to boolean row masks over ``data.frame`` or to ready frames. Rows keep the
-    original file order inside every part.
+    original file order inside every part. Only ``split=predefined`` may split data that comes
+    already split (a ``part`` column), and only its ``valid: none`` leaves valid empty.
     """
-    frame = data.frame
+    if data.has_parts and protocol != "predefined":
+        raise SplitError(
+            f"{protocol} split of {data.name!r}: the dataset comes already split "
+            "(dataset.parts), and this split would ignore that - use split=predefined"
+        )
+    frame = data.frame.drop(columns="part") if data.has_parts else data.frame
     in_order = frame["order"].is_monotonic_increasing
     built: dict[str, pd.DataFrame] = {}
     for name, part in parts.items():
@@ -70,7 +76,7 @@ def finish_split(
         if not (in_order and isinstance(part, np.ndarray)):
             rows = rows.sort_values("order", kind="stable")
         rows = rows.reset_index(drop=True)
-        if len(rows) == 0:
+        if len(rows) == 0 and not (name == "valid" and audit.no_validation):
             hint = empty_hints.get(name, "no interaction was assigned to it")
             raise EmptyPartError(protocol, data.name, name, hint)
         built[name] = rows

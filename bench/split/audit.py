@@ -53,12 +53,15 @@ class AuditOptions:
         cuts: ``(valid_cut, test_cut)`` in epoch seconds for a global temporal split.
         users_cold_by_design: evaluated users are absent from train on purpose (user holdout).
         policy_counts: rows/users a splitter policy dropped or set aside, by name.
+        no_validation: the valid part is empty on purpose (``split=predefined`` with
+            ``valid: none``), so an empty valid part is not a problem.
     """
 
     per_user_order: bool = False
     cuts: tuple[int, int] | None = None
     users_cold_by_design: bool = False
     policy_counts: Mapping[str, int] = field(default_factory=dict)
+    no_validation: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,12 @@ class LeakageAudit:
         checks = [
             (self.valid_pairs_in_train, f"valid (user, item) pairs also in train ({dedup})"),
             (self.test_pairs_in_train, f"test (user, item) pairs also in train ({dedup})"),
-            (self.test_pairs_in_valid, f"test (user, item) pairs also in valid ({dedup})"),
+            (
+                self.test_pairs_in_valid,
+                "test (user, item) pairs also in valid (is validation a copy of test? those "
+                "test items are then left out of the test ranking (eval.exclude_valid) and score "
+                f"0 - validate on other data, e.g. carved from train; else {dedup})",
+            ),
             (self.target_pairs_in_fold_in, f"fold-out pairs also in the fold-in ({dedup})"),
             (self.heldout_users_in_train, "held-out users also in train or in both valid and test"),
             (self.train_after_user_target, "train rows later than the same user's valid/test row"),
@@ -219,6 +227,10 @@ def audit_split(split: Split, options: AuditOptions | None = None) -> LeakageAud
         cold_users_by_design=opts.users_cold_by_design,
         cold_items_valid=_n_new(valid, train, "item"),
         cold_items_test=_n_new(test, train, "item"),
-        empty_parts=tuple(name for name, part in split.parts().items() if len(part) == 0),
+        empty_parts=tuple(
+            name
+            for name, part in split.parts().items()
+            if len(part) == 0 and not (name == "valid" and opts.no_validation)
+        ),
         policy_counts={k: int(v) for k, v in opts.policy_counts.items()},
     )

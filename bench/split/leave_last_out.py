@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 
 from bench.data.interactions import Interactions
 from bench.split._arrays import distinct, rank_within_user
@@ -33,6 +34,20 @@ from bench.split.base import Split
 from bench.split.errors import SplitError
 
 POLICIES = ("error", "drop", "train_only")
+
+
+def position_from_end(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position from its user's latest row (0: the latest, by timestamp then file
+    order) and its user's row count, aligned with ``frame``'s rows.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"user": [0, 0, 1], "timestamp": [9, 5, 1], "order": [0, 1, 2]})
+        >>> [a.tolist() for a in position_from_end(frame)]
+        [[0, 1, 0], [2, 2, 1]]
+    """
+    rank, size = rank_within_user(frame["user"].to_numpy(np.int64), *time_keys(frame))
+    return size - 1 - rank, size
 
 
 @dataclass(frozen=True)
@@ -62,8 +77,7 @@ class LeaveLastOut:
         """Split ``data``; ``seed`` is accepted for the Splitter protocol and not used."""
         frame = data.frame
         user = frame["user"].to_numpy(np.int64)
-        rank, size = rank_within_user(user, *time_keys(frame))
-        from_end = size - 1 - rank
+        from_end, size = position_from_end(frame)
         need = self.min_train + 2
         short = size < need
         n_short = len(distinct(user[short]))

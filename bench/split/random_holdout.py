@@ -80,6 +80,26 @@ def part_counts(n: Any, ratios: Sequence[float]) -> tuple[Any, Any, Any]:
     return tuple(counts)  # type: ignore[return-value]
 
 
+def holdout_masks(
+    user: np.ndarray, ratios: Sequence[float], seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train / valid / test row masks: each user's rows shuffled with ``seed``, cut by
+    :func:`part_counts` (``ratios`` normalised; a 0 ratio gives that part no row).
+
+    Example:
+        >>> import numpy as np
+        >>> train, valid, test = holdout_masks(np.zeros(10, dtype=np.int64), (0.8, 0.2, 0.0), 0)
+        >>> int(train.sum()), int(valid.sum()), int(test.sum())
+        (8, 2, 0)
+    """
+    shuffle_key = np.random.default_rng(seed).permutation(len(user))
+    rank, size = rank_within_user(user, shuffle_key)
+    n_train, n_valid, _ = part_counts(size, ratios)
+    train = rank < n_train
+    valid = ~train & (rank < n_train + n_valid)
+    return train, valid, ~train & ~valid
+
+
 @dataclass(frozen=True)
 class RandomHoldout:
     """Seeded random per-user holdout.
@@ -98,18 +118,13 @@ class RandomHoldout:
     def __call__(self, data: Interactions, *, seed: int) -> Split:
         """Split ``data`` with ``numpy.random.default_rng(seed)``."""
         seed = check_seed(self.name, seed)
-        frame = data.frame
-        user = frame["user"].to_numpy(np.int64)
-        shuffle_key = np.random.default_rng(seed).permutation(len(frame))
-        rank, size = rank_within_user(user, shuffle_key)
-        n_train, n_valid, _ = part_counts(size, self.ratios)
-        train = rank < n_train
-        valid = ~train & (rank < n_train + n_valid)
+        user = data.frame["user"].to_numpy(np.int64)
+        train, valid, test = holdout_masks(user, self.ratios, seed)
         hint = "every user has too few interactions for this part - use more data or larger ratios"
         return finish_split(
             self.name,
             data,
-            {"train": train, "valid": valid, "test": ~train & ~valid},
+            {"train": train, "valid": valid, "test": test},
             seed=int(seed),
             params={"ratios": list(self.ratios), "rounding": "recbole"},
             empty_hints={"valid": hint, "test": hint},

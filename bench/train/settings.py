@@ -220,6 +220,26 @@ def check_metric_inputs(metrics: Any) -> None:
             )
 
 
+def check_validation(splitter: Any, run: RunSchema) -> None:
+    """Refuse early stopping with a splitter that makes no validation data (``has_validation``
+    False: ``split=predefined`` with ``valid: none``): there would be nothing to monitor.
+
+    Example:
+        >>> from bench.split import Predefined
+        >>> try:
+        ...     check_validation(Predefined(valid="none"), RunSchema())
+        ... except RunConfigError as err:
+        ...     print(str(err)[:52])
+        early_stopping is on but split.valid=none makes no v
+    """
+    if run.early_stopping is not None and not getattr(splitter, "has_validation", True):
+        raise RunConfigError(
+            "early_stopping is on but split.valid=none makes no validation data to monitor - "
+            "set early_stopping=null (train for trainer.max_epochs), or carve validation from "
+            "train: split.valid=random_holdout or split.valid=leave_last_out"
+        )
+
+
 def load_settings(cfg: DictConfig) -> RunSettings:
     """Validate ``cfg`` (see the module docstring) and return typed settings."""
     from bench.data.preprocess import preprocess_config
@@ -266,6 +286,7 @@ def load_settings(cfg: DictConfig) -> RunSettings:
     check_target(cfg.model, "model", Ranker, n_users=1, n_items=1)
     check_target(cfg.trainer, "trainer")
     splitter = _build(cfg.split, "split")
+    check_validation(splitter, run)
     for name, node in (cfg.get("callbacks") or {}).items():
         if node is not None:
             check_target(node, f"callbacks.{name}")

@@ -9,7 +9,14 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from bench.split import LeaveLastOut, RandomHoldout, SplitError, TemporalSplit, UserHoldout
+from bench.split import (
+    LeaveLastOut,
+    Predefined,
+    RandomHoldout,
+    SplitError,
+    TemporalSplit,
+    UserHoldout,
+)
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 EXPECTED = {
@@ -17,11 +24,14 @@ EXPECTED = {
     "temporal": TemporalSplit,
     "random_holdout": RandomHoldout,
     "user_holdout": UserHoldout,
-}
+}  # one-file protocols; predefined (data given as parts) is tested in test_predefined.py
 
 
-def test_the_four_protocols_have_a_config():
-    assert sorted(p.stem for p in (CONF / "split").glob("*.yaml")) == sorted(EXPECTED)
+def test_every_protocol_has_a_config():
+    names = sorted(p.stem for p in (CONF / "split").glob("*.yaml"))
+    assert names == sorted([*EXPECTED, "predefined"])
+    predefined = instantiate(OmegaConf.load(CONF / "split" / "predefined.yaml"))
+    assert predefined == Predefined(valid="file", valid_ratio=0.1, min_train=1)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
