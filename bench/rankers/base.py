@@ -80,6 +80,8 @@ class Ranker(pl.LightningModule):
         n_items: items in the catalogue (ids ``0..n_items-1``).
         batch_size: training batch size (pairs or users; unused by ``"matrix"`` input).
         sequence_length: ``None``; an int asks for padded item sequences in every user batch.
+        user_weighting: ``"once"`` or ``"interactions"``: how often a training user appears per
+            epoch with ``"users"`` input (see :class:`~bench.rankers.data.Batching`).
     """
 
     train_input: ClassVar[str] = "interactions"
@@ -109,11 +111,12 @@ class Ranker(pl.LightningModule):
         *,
         batch_size: int = 1024,
         sequence_length: int | None = None,
+        user_weighting: str = "once",
     ) -> None:
         super().__init__()
         self.n_users = _check_count("n_users", n_users)
         self.n_items = _check_count("n_items", n_items)
-        self.batching = Batching(batch_size, sequence_length)
+        self.batching = Batching(batch_size, sequence_length, user_weighting)
         self.evaluation: Evaluation | None = None
         self.evaluators: nn.ModuleDict | None = None
         self.eval_results: dict[str, EvalResult] = {}

@@ -49,6 +49,10 @@ TIME_ORDERED_SPLITS = frozenset({"leave_last_out", "temporal"})
 _DROP_COLD = {"temporal": "split.cold_users=drop", "leave_last_out": "split.min_train=1"}
 
 
+# How often a training user appears per epoch for "users" input (see Batching).
+USER_WEIGHTINGS = ("once", "interactions")
+
+
 class CapabilityError(ValueError):
     """A ranker's declared capabilities do not fit the split (one line: what and what to do)."""
 
@@ -88,12 +92,22 @@ class Batching:
             step; unused for ``"matrix"`` input.
         sequence_length: ``None``, or the length of the left-padded ``UserBatch.sequence`` the
             data module adds to every user batch (sequential rankers).
+        user_weighting: for ``"users"`` input, how often a user appears in one epoch:
+            ``"once"`` (each training user once, the default) or ``"interactions"`` (once per
+            training interaction, so heavy users weigh more and an epoch has as many rows as
+            the training set: RecBole's user-input auto-encoders, which iterate over
+            interactions and look up each interaction's user row).
     """
 
     batch_size: int = 1024
     sequence_length: int | None = None
+    user_weighting: str = "once"
 
     def __post_init__(self) -> None:
+        if self.user_weighting not in USER_WEIGHTINGS:
+            raise ValueError(
+                f"user_weighting={self.user_weighting!r} is not one of {USER_WEIGHTINGS}"
+            )
         for name in ("batch_size", "sequence_length"):
             value = getattr(self, name)
             if value is None and name == "sequence_length":

@@ -37,6 +37,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from bench.rankers.batch import InteractionBatch, TrainMatrix, UserBatch
+from bench.rankers.data import USER_WEIGHTINGS
 from bench.rankers.history import (
     TEST_HISTORIES,
     StageData,
@@ -111,6 +112,8 @@ class RankDataModule(pl.LightningDataModule):
         exclude_valid: remove the user's validation items from the test ranking (default).
         gains: ``"binary"`` or ``"rating"`` (graded relevance), see ``stage_data``.
         num_workers: DataLoader worker processes (0: build batches in the main process).
+        user_weighting: ``"users"`` input only: ``"once"`` (each training user once per epoch)
+            or ``"interactions"`` (once per training interaction).
     """
 
     def __init__(
@@ -126,8 +129,12 @@ class RankDataModule(pl.LightningDataModule):
         exclude_valid: bool = True,
         gains: str = "binary",
         num_workers: int = 0,
+        user_weighting: str = "once",
     ) -> None:
         super().__init__()
+        if user_weighting not in USER_WEIGHTINGS:
+            raise ValueError(f"user_weighting={user_weighting!r} is not one of {USER_WEIGHTINGS}")
+        self.user_weighting = user_weighting
         if train_input not in TRAIN_INPUTS:
             raise ValueError(
                 f"train_input={train_input!r} is not one of {TRAIN_INPUTS}; set the ranker's "
@@ -157,6 +164,7 @@ class RankDataModule(pl.LightningDataModule):
         kwargs.setdefault("train_input", ranker.train_input)
         kwargs.setdefault("batch_size", batching.batch_size)
         kwargs.setdefault("sequence_length", batching.sequence_length)
+        kwargs.setdefault("user_weighting", batching.user_weighting)
         return cls(split, **kwargs)
 
     # -- data ---------------------------------------------------------------------------------
@@ -208,7 +216,11 @@ class RankDataModule(pl.LightningDataModule):
                 len(users), self.batch_size, self.seed, rank=rank, world_size=world
             )
             return self._loader(_PairBatch(users, items), sampler)
-        active = np.flatnonzero(np.diff(self.train.matrix.indptr) > 0)
+        counts = np.diff(self.train.matrix.indptr)
+        if self.user_weighting == "interactions":
+            active = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        else:
+            active = np.flatnonzero(counts > 0)
         sampler = ShuffledBatches(
             len(active), self.batch_size, self.seed, rank=rank, world_size=world
         )

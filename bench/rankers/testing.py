@@ -187,6 +187,7 @@ class RankerContract:
         assert isinstance(type(ranker).capabilities, Capabilities)
         assert ranker.folds_in_users == ranker.capabilities.folds_in_users
         assert ranker.train_input in ("matrix", "interactions", "users")
+        assert ranker.batching.user_weighting in ("once", "interactions")
         assert ranker.closed_form == isinstance(ranker, ClosedFormRanker)
         assert fitted.datamodule.batch_size == ranker.batching.batch_size
         assert fitted.datamodule.sequence_length == ranker.batching.sequence_length
