@@ -117,6 +117,22 @@ def test_gradient_equals_the_dense_propagation() -> None:
     torch.testing.assert_close(got, ego.grad, rtol=1e-5, atol=1e-6)
 
 
+def test_torch_sparse_path_equals_the_scipy_path() -> None:
+    """Accelerators multiply with the torch sparse CSR copy; it equals scipy's product (the CPU
+    path), in float32 and float64."""
+    split = _toy_split()
+    graph = _prepared(split).graph
+    x = torch.randn(split.n_users + split.n_items, 5)
+    for dtype in (torch.float32, torch.float64):
+        copy = graph.on(torch.device("cpu"), dtype)
+        assert copy.layout == torch.sparse_csr and copy.dtype == dtype
+        got = torch.sparse.mm(copy, x.to(dtype))
+        torch.testing.assert_close(got, graph.mm(x.to(dtype)))
+        torch.testing.assert_close(
+            got, torch.from_numpy(graph.matrix.toarray()).to(dtype) @ x.to(dtype)
+        )
+
+
 def test_zero_layers_is_matrix_factorisation() -> None:
     split = _toy_split()
     fitted = fit_ranker(
