@@ -37,8 +37,11 @@ EXTRA_ENV = "RANKBENCH_CONF_PATH"
 GROUPS = ("dataset", "preprocess", "split")
 DATASET_KEYS = (
     *("name", "description", "homepage", "citation", "terms"),
-    *("schema", "parser", "sources", "path", "parts"),
+    *("schema", "parser", "sources", "path", "parts", "item_features", "user_features"),
 )
+#: Keys of a source entry that are not the source's own: the feature blocks paired with it
+#: (read by :mod:`bench.data.features`).
+SOURCE_FEATURE_KEYS = ("item_features", "user_features")
 NULL_CHOICES = ("null", "none")
 
 
@@ -138,7 +141,7 @@ def build_sources(cfg: dict) -> list[SourceSpec]:
     """Instantiate each source and its parser (a source's own ``parser`` overrides the default)."""
     specs = []
     for number, src in enumerate(cfg.get("sources") or [], 1):
-        src = dict(src)
+        src = {k: v for k, v in dict(src).items() if k not in SOURCE_FEATURE_KEYS}
         parser_cfg = src.pop("parser", None) or cfg.get("parser")
         what = f"dataset {cfg['name']!r} source #{number}"
         if not parser_cfg:

@@ -112,12 +112,20 @@ def _fit_and_evaluate(
     cfg: DictConfig, settings: RunSettings, rec: Any, ckpt: CheckpointDir, loggers: list
 ) -> tuple[EvalResult, EvalResult, Path | None]:
     from bench.data import prepare
+    from bench.data.features import prepare_features
+    from bench.data.registry import dataset_config
 
     seed = settings.run.seed
     paths = cfg.paths
     data = prepare(cfg.dataset, cfg.preprocess, paths.cache_dir, mirror_dir=paths.mirror_dir)
+    features = prepare_features(
+        dataset_config(cfg.dataset), data, paths.cache_dir, mirror_dir=paths.mirror_dir
+    )
     split = settings.splitter(data, seed=seed)
     rec.set_fingerprints(dataset=data.fingerprint, split=split.fingerprint)
+    if features.fingerprint is not None:  # a dataset without features records nothing new
+        rec.set_extra("feature_fingerprint", features.fingerprint)
+        rec.set_extra("features", features.summary())
     rec.set_extra("split", split.to_summary())
     leaks = check_leakage(split, allow=settings.run.allow_leakage)  # stops an unclean split
     rec.set_extra("leakage", {"allowed": settings.run.allow_leakage, "problems": leaks})
@@ -140,6 +148,7 @@ def _fit_and_evaluate(
         item_popularity=datamodule.train.user_counts,
         head_share=settings.eval.head_share,
         n_train_users=int(split.train["user"].nunique()),
+        **({} if features.item is None else {"item_features": features.item.tensor()}),
     )
     trainer = instantiate(
         cfg.trainer,

@@ -197,12 +197,14 @@ def _build(node: Any, where: str) -> Any:
 RUNNER_PROVIDES = ("item_popularity", "n_train_users")
 
 
-def check_metric_inputs(metrics: Any) -> None:
-    """Refuse, before any training, a metric whose inputs the run cannot provide (``ild@K``
-    needs item features, which no dataset config declares yet).
+def check_metric_inputs(metrics: Any, declared: tuple[str, ...] = ()) -> None:
+    """Refuse, before any training, a metric whose inputs the run cannot provide: what the
+    runner always gives (:data:`RUNNER_PROVIDES`) plus what the dataset ``declared``
+    (:func:`bench.data.features.declared_inputs`: ``ild@K`` needs ``item_features``).
 
     Example:
         >>> check_metric_inputs(["ndcg@10", "novelty@10"])
+        >>> check_metric_inputs(["ild@10"], declared=("item_features",))
         >>> try:
         ...     check_metric_inputs(["ild@10"])
         ... except RunConfigError as err:
@@ -211,12 +213,15 @@ def check_metric_inputs(metrics: Any) -> None:
     """
     from bench.metrics import parse_metric
 
+    provided = (*RUNNER_PROVIDES, *declared)
     for metric in metrics:
-        missing = [r for r in parse_metric(str(metric)).spec.requires if r not in RUNNER_PROVIDES]
+        missing = [r for r in parse_metric(str(metric)).spec.requires if r not in provided]
         if missing:
             raise RunConfigError(
                 f"eval.metrics: {metric} needs {', '.join(missing)}, which this run cannot "
-                "provide (datasets cannot declare item features yet); remove it from eval.metrics"
+                "provide (the dataset declares no item features); declare them in the dataset "
+                "config (dataset.item_features, see conf/dataset/custom.yaml) or remove "
+                f"{metric} from eval.metrics"
             )
 
 
@@ -242,6 +247,7 @@ def check_validation(splitter: Any, run: RunSchema) -> None:
 
 def load_settings(cfg: DictConfig) -> RunSettings:
     """Validate ``cfg`` (see the module docstring) and return typed settings."""
+    from bench.data.features import declared_inputs
     from bench.data.preprocess import preprocess_config
     from bench.data.registry import dataset_config
 
@@ -257,7 +263,7 @@ def load_settings(cfg: DictConfig) -> RunSettings:
     top = OmegaConf.create({k: cfg[k] for k in cfg if k not in GROUPS})
     run = check_schema(top, RunSchema, "train")
     eval_schema = check_schema(cfg.eval, EvalSchema, "eval")
-    dataset_config(cfg.dataset)
+    declared = declared_inputs(dataset_config(cfg.dataset))
     preprocess_config(cfg.preprocess)
     if run.threads is not None and run.threads < 1:
         raise RunConfigError(f"threads={run.threads} must be >= 1 (or null for torch's default)")
@@ -282,7 +288,7 @@ def load_settings(cfg: DictConfig) -> RunSettings:
         evaluation = Evaluation(eval_schema.metrics, eval_schema.select, protocol)
     except ValueError as err:
         raise RunConfigError(f"eval: {one_line_error(err)}") from None
-    check_metric_inputs(evaluation.metrics)
+    check_metric_inputs(evaluation.metrics, declared)
     check_target(cfg.model, "model", Ranker, n_users=1, n_items=1)
     check_target(cfg.trainer, "trainer")
     splitter = _build(cfg.split, "split")
