@@ -6,9 +6,10 @@ A dataset config may declare a feature table for its items and one for its users
       path: items.csv        # the file (or, for a fetched dataset, see ``source`` below)
       format: auto           # csv | tsv | parquet | auto (by suffix)
       sep: null              # separator override for csv / tsv (multi-character works: "::")
-      header: true           # false: the file has no header; give ``names``
-      names: null            # column names of a file without header
+      header: true           # false: the file has no header line
+      names: null            # column names (without header: required; with: replace it)
       encoding: utf-8
+      quotechar: '"'         # null: quotes are literal text (raw dumps such as MovieLens)
       id: item_id            # the column holding the raw item id (as in the interactions)
       columns: [price]       # numeric feature columns, used as they are
       multi_hot: null        # {column: genres, sep: "|"}: one 0/1 feature per distinct value
@@ -40,6 +41,7 @@ Example:
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -67,7 +69,8 @@ KINDS = ("item", "user")
 #: The dataset config keys that declare feature tables, by kind.
 FEATURE_KEYS = {kind: f"{kind}_features" for kind in KINDS}
 SPEC_KEYS = (
-    *("path", "format", "sep", "header", "names", "encoding", "id", "columns", "multi_hot"),
+    *("path", "format", "sep", "header", "names", "encoding", "quotechar", "id", "columns"),
+    "multi_hot",
 )
 FORMATS = ("auto", "csv", "tsv", "parquet")
 SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet"}
@@ -111,6 +114,7 @@ class FeatureSpec:
     header: bool = True
     names: tuple[str, ...] | None = None
     encoding: str = "utf-8"
+    quotechar: str | None = '"'
     id: str = "item_id"
     columns: tuple[str, ...] = ()
     multi_hot: MultiHot | None = None
@@ -136,7 +140,10 @@ class FeatureSpec:
                 f"{', '.join(SPEC_KEYS)}"
             )
         if raw.get("path") in (None, "") and source is None:
-            raise ConfigError(f"dataset {dataset!r}: {key}.path is not set; give the feature file")
+            raise ConfigError(
+                f"dataset {dataset!r}: {key}.path is not set (and the source that served the "
+                f"interactions carries no {key} block); give the feature file"
+            )
         fmt = str(raw.get("format") or "auto")
         if fmt not in FORMATS:
             raise ConfigError(f"dataset {dataset!r}: {key}.format={fmt!r} is not one of {FORMATS}")
@@ -153,6 +160,7 @@ class FeatureSpec:
                 f"{key}.multi_hot"
             )
         names = raw.get("names")
+        quote = str(raw.get("quotechar") or '"')
         return cls(
             dataset=dataset,
             kind=kind,
@@ -162,6 +170,7 @@ class FeatureSpec:
             header=bool(raw.get("header", True)),
             names=None if names is None else tuple(str(n) for n in names),
             encoding=str(raw.get("encoding") or "utf-8"),
+            quotechar=None if "quotechar" in raw and raw["quotechar"] is None else quote,
             id=str(raw.get("id") or f"{kind}_id"),
             columns=columns,
             multi_hot=None
@@ -175,7 +184,8 @@ class FeatureSpec:
         hot = self.multi_hot
         return {
             "kind": self.kind, "format": self.format, "sep": self.sep, "header": self.header,
-            "names": self.names, "encoding": self.encoding, "id": self.id,
+            "names": self.names, "encoding": self.encoding, "quotechar": self.quotechar,
+            "id": self.id,
             "columns": self.columns, "multi_hot": None if hot is None else [hot.column, hot.sep],
         }  # fmt: skip
 
@@ -320,13 +330,14 @@ def _read_frame(spec: FeatureSpec, artifact: Artifact) -> pd.DataFrame:
             io.BytesIO(artifact.read_bytes()),
             sep=sep,
             header=0 if spec.header else None,
-            names=None if spec.header else list(spec.names or ()),
+            names=list(spec.names) if spec.names else None,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
             encoding=spec.encoding,
             engine="c" if len(sep) == 1 else "python",
-            quoting=3 if len(sep) > 1 else 0,
+            quoting=csv.QUOTE_MINIMAL if spec.quotechar else csv.QUOTE_NONE,
+            quotechar=spec.quotechar or '"',
         )
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise SchemaError(
