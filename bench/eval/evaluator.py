@@ -63,7 +63,11 @@ class FullRankingEvaluator(Metric):
             ``novelty`` and ``arp``.
         n_train_users: training users, for ``novelty``.
         item_features: ``[n_items, d]`` features or embeddings, for ``ild``.
-        block_elements: scores ranked at once inside a batch (a memory/speed knob only).
+        block_elements: scores ranked at once inside a batch on a CPU (a memory/speed knob
+            only).
+        block_policy: how a batch is cut into blocks and ranked, ``"cache"`` or ``"device"``
+            (see :mod:`bench.eval.blocks`); default ``None``: by the scores' device. A speed
+            knob only: both give the same lists.
         **kwargs: passed to :class:`torchmetrics.Metric` (``process_group``, ...).
     """
 
@@ -81,6 +85,7 @@ class FullRankingEvaluator(Metric):
         n_train_users: int | None = None,
         item_features: Tensor | None = None,
         block_elements: int = 1 << 21,
+        block_policy: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,7 +97,9 @@ class FullRankingEvaluator(Metric):
         self._user_keys = [key for key in keys if key.spec.per_user is not None]
         self._catalogue_keys = [key for key in keys if key.spec.catalogue is not None]
         self.max_k = max(key.k for key in keys)
-        self._ranker = BlockRanker(self.n_items, self.max_k, int(block_elements))
+        self._ranker = BlockRanker(
+            self.n_items, self.max_k, int(block_elements), policy=block_policy
+        )
         self._context = _context(keys, self.n_items, item_popularity, n_train_users, item_features)
         self.add_state("user_ids", default=[], dist_reduce_fx="cat")
         self.add_state("values", default=[], dist_reduce_fx="cat")

@@ -56,9 +56,11 @@ class RowSets:
         """``[nnz]`` int64 ``row * n_cols + item``, ascending."""
         return self.row_ids() * self.n_cols + self.indices
 
-    def slice(self, start: int, stop: int) -> RowSets:
-        """Rows ``start:stop`` (views, no copy)."""
-        lo, hi = int(self.indptr[start]), int(self.indptr[stop])
+    def slice(self, start: int, stop: int, bounds: Tensor | None = None) -> RowSets:
+        """Rows ``start:stop`` (views, no copy). ``bounds``: a CPU copy of ``indptr``, read
+        instead of ``indptr`` (no device round trip per slice)."""
+        source = self.indptr if bounds is None else bounds
+        lo, hi = int(source[start]), int(source[stop])
         indptr = self.indptr[start : stop + 1] - lo
         return RowSets(indptr, self.indices[lo:hi], self.values[lo:hi], self.n_cols)
 
