@@ -29,7 +29,6 @@ def settings_error(overrides, tmp_path) -> str:
         ("eval.batch_size=0", "eval.batch_size=0"),
         ("+trainer.max_epoch=3", "trainer.max_epoch: Trainer has no parameter 'max_epoch'"),
         ("trainer.max_epochs=abc", "trainer.max_epochs='abc' must be int (Trainer)"),
-        ("eval.metrics=[ndcg@10,ild@10]", "eval.metrics: ild@10 needs item_features"),
         ("eval.gains=graded", "eval.gains='graded' is not one of"),
         ("trainer.max_epochs=2.5", "trainer.max_epochs=2.5 must be int (Trainer)"),
         ("trainer.deterministic=maybe", "trainer.deterministic='maybe' must be bool or one of"),
@@ -44,6 +43,14 @@ def settings_error(overrides, tmp_path) -> str:
 )
 def test_bad_config_names_the_key(override, named, tmp_path) -> None:
     assert named in settings_error([override], tmp_path)
+
+
+def test_ild_is_refused_only_without_declared_item_features(tmp_path) -> None:
+    ild = "eval.metrics=[ndcg@10,ild@10]"
+    named = "eval.metrics: ild@10 needs item_features"
+    assert named in settings_error(["dataset=ml-20m", ild], tmp_path)  # declares no features
+    assert named in settings_error(["~dataset.item_features", ild], tmp_path)
+    load_settings(compose_train([ild], tmp_path))  # ml-100k declares its genres
 
 
 @pytest.mark.parametrize("model", ["ease", "bpr"])
