@@ -112,18 +112,19 @@ def _fit_and_evaluate(
     cfg: DictConfig, settings: RunSettings, rec: Any, ckpt: CheckpointDir, loggers: list
 ) -> tuple[EvalResult, EvalResult, Path | None]:
     from bench.data import prepare
-    from bench.data.features import prepare_features
+    from bench.data.features import DatasetFeatures, prepare_features
     from bench.data.registry import dataset_config
 
     seed = settings.run.seed
     paths = cfg.paths
     data = prepare(cfg.dataset, cfg.preprocess, paths.cache_dir, mirror_dir=paths.mirror_dir)
-    features = prepare_features(
-        dataset_config(cfg.dataset), data, paths.cache_dir, mirror_dir=paths.mirror_dir
-    )
+    features = DatasetFeatures()  # read only when a metric needs them (ild@K: item features)
+    if settings.features:
+        dataset = dataset_config(cfg.dataset)
+        features = prepare_features(dataset, data, paths.cache_dir, mirror_dir=paths.mirror_dir)
     split = settings.splitter(data, seed=seed)
     rec.set_fingerprints(dataset=data.fingerprint, split=split.fingerprint)
-    if features.fingerprint is not None:  # a dataset without features records nothing new
+    if features.fingerprint is not None:  # a run without features records nothing new
         rec.set_extra("feature_fingerprint", features.fingerprint)
         rec.set_extra("features", features.summary())
     rec.set_extra("split", split.to_summary())

@@ -83,6 +83,9 @@ class RunSettings:
     eval: EvalSchema
     evaluation: Evaluation
     splitter: Any
+    #: dataset inputs the metrics read (``"item_features"`` for ild@K): the runner loads
+    #: the dataset's feature tables only when this is not empty
+    features: tuple[str, ...] = ()
 
 
 def check_schema(node: Any, schema: type, where: str) -> Any:
@@ -197,14 +200,17 @@ def _build(node: Any, where: str) -> Any:
 RUNNER_PROVIDES = ("item_popularity", "n_train_users")
 
 
-def check_metric_inputs(metrics: Any, declared: tuple[str, ...] = ()) -> None:
+def check_metric_inputs(metrics: Any, declared: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Refuse, before any training, a metric whose inputs the run cannot provide: what the
     runner always gives (:data:`RUNNER_PROVIDES`) plus what the dataset ``declared``
     (:func:`bench.data.features.declared_inputs`: ``ild@K`` needs ``item_features``).
+    Returns the declared inputs the metrics read.
 
     Example:
-        >>> check_metric_inputs(["ndcg@10", "novelty@10"])
+        >>> check_metric_inputs(["ndcg@10", "novelty@10"], declared=("item_features",))
+        ()
         >>> check_metric_inputs(["ild@10"], declared=("item_features",))
+        ('item_features',)
         >>> try:
         ...     check_metric_inputs(["ild@10"])
         ... except RunConfigError as err:
@@ -213,9 +219,11 @@ def check_metric_inputs(metrics: Any, declared: tuple[str, ...] = ()) -> None:
     """
     from bench.metrics import parse_metric
 
-    provided = (*RUNNER_PROVIDES, *declared)
+    provided, used = (*RUNNER_PROVIDES, *declared), set()
     for metric in metrics:
-        missing = [r for r in parse_metric(str(metric)).spec.requires if r not in provided]
+        requires = parse_metric(str(metric)).spec.requires
+        used.update(r for r in requires if r in declared)
+        missing = [r for r in requires if r not in provided]
         if missing:
             raise RunConfigError(
                 f"eval.metrics: {metric} needs {', '.join(missing)}, which this run cannot "
@@ -223,6 +231,7 @@ def check_metric_inputs(metrics: Any, declared: tuple[str, ...] = ()) -> None:
                 "config (dataset.item_features, see conf/dataset/custom.yaml) or remove "
                 f"{metric} from eval.metrics"
             )
+    return tuple(sorted(used))
 
 
 def check_validation(splitter: Any, run: RunSchema) -> None:
@@ -288,7 +297,7 @@ def load_settings(cfg: DictConfig) -> RunSettings:
         evaluation = Evaluation(eval_schema.metrics, eval_schema.select, protocol)
     except ValueError as err:
         raise RunConfigError(f"eval: {one_line_error(err)}") from None
-    check_metric_inputs(evaluation.metrics, declared)
+    features = check_metric_inputs(evaluation.metrics, declared)
     check_target(cfg.model, "model", Ranker, n_users=1, n_items=1)
     check_target(cfg.trainer, "trainer")
     splitter = _build(cfg.split, "split")
@@ -296,4 +305,6 @@ def load_settings(cfg: DictConfig) -> RunSettings:
     for name, node in (cfg.get("callbacks") or {}).items():
         if node is not None:
             check_target(node, f"callbacks.{name}")
-    return RunSettings(run=run, eval=eval_schema, evaluation=evaluation, splitter=splitter)
+    return RunSettings(
+        run=run, eval=eval_schema, evaluation=evaluation, splitter=splitter, features=features
+    )
