@@ -160,3 +160,20 @@ def test_user_features_and_tsv(toy):
         features = prepare_features(cfg, data, toy / "cache")
     assert features.user.values[:, 0].tolist() == [20, 30, 40, 50, 60]
     assert set(features.summary()) == {"fingerprint", "item", "user"}
+
+
+def test_presplit_parts_share_one_item_mapping_for_features(toy):
+    (toy / "train.csv").write_text("user_id,item_id\nu0,a\nu1,b\nu1,c\n")
+    (toy / "test.csv").write_text("user_id,item_id\nu0,c\nu1,f\n")
+    cfg = {
+        "name": "parts",
+        "parts": {"train": str(toy / "train.csv"), "test": str(toy / "test.csv")},
+        "parser": {"_target_": "bench.data.parsers.TableParser",
+                   "columns": {"user": "user_id", "item": "item_id"}},
+        "item_features": {"path": str(toy / "items.csv"), "columns": ["year"]},
+    }  # fmt: skip
+    data = prepare(cfg, cache_dir=toy / "cache")
+    assert data.has_parts and data.item_vocab == ("a", "b", "c", "f")
+    table = prepare_features(cfg, data, toy / "cache").item
+    assert table.values[:, 0].tolist() == [1990, 1991, 1992, 1995]
+    assert (table.meta["dropped"], table.meta["missing"]) == (3, 0)  # zz, d, e
