@@ -71,7 +71,10 @@ def result_config(config: Mapping[str, Any], *, with_seed: bool = True) -> dict[
     timestamped output directory, say ``trainer.default_root_dir``) becomes ``<paths.key>``, so
     the same command gives the same config wherever and whenever it runs. ``with_seed=False``
     also drops every key named ``seed`` at any depth (a model's ``seed: ${seed}`` is the run's
-    seed): the seeds of one configuration then share one value.
+    seed): the seeds of one configuration then share one value. A dataset's side-table
+    declarations (:data:`SIDE_TABLES`, e.g. ``item_features``) are dropped when no metric of
+    ``eval.metrics`` reads them, so declaring genres does not change the hash of an
+    accuracy-only run.
 
     Example:
         >>> cfg = {"paths": {"output_dir": "/o/2024-01-01"}, "seed": 3,
@@ -99,7 +102,41 @@ def result_config(config: Mapping[str, Any], *, with_seed: bool = True) -> dict[
         return value
 
     dropped = set(VOLATILE_KEYS) | (set() if with_seed else {"seed"})
-    return {k: stable(v) for k, v in to_jsonable(config).items() if k not in dropped}
+    kept = {k: stable(v) for k, v in to_jsonable(config).items() if k not in dropped}
+    if isinstance(kept.get("dataset"), Mapping):
+        kept["dataset"] = _without(kept["dataset"], _unread_tables(kept))
+    return kept
+
+
+#: Dataset config keys that declare side tables a run reads only when a metric needs them.
+SIDE_TABLES: tuple[str, ...] = ("item_features", "user_features")
+
+
+def _unread_tables(config: Mapping[str, Any]) -> set[str]:
+    """The :data:`SIDE_TABLES` that no metric of ``eval.metrics`` reads: their declaration
+    cannot change the run's result (the runner does not load them), so it is not hashed."""
+    evaluation = config.get("eval")
+    metrics = evaluation.get("metrics", ()) if isinstance(evaluation, Mapping) else ()
+    if not isinstance(metrics, list | tuple):
+        return set(SIDE_TABLES)
+    from bench.metrics import parse_metric
+
+    read: set[str] = set()
+    for metric in metrics:
+        try:
+            read.update(parse_metric(str(metric)).spec.requires)
+        except ValueError:
+            return set()  # an unknown metric: keep everything (the run refuses it anyway)
+    return set(SIDE_TABLES) - read
+
+
+def _without(value: Any, keys: set[str]) -> Any:
+    """``value`` with every mapping entry named in ``keys`` removed, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [_without(v, keys) for v in value]
+    return value
 
 
 def result_hash(config: Mapping[str, Any], *, with_seed: bool = True) -> str:

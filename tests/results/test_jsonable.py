@@ -48,3 +48,25 @@ def test_config_hash_is_sha256_of_sorted_compact_json():
     assert config_hash(reordered) == config_hash(config)
     assert config_hash({"a": 1}) != config_hash({"a": 1.0000001})
     assert config_hash({}) == hashlib.sha256(b"{}").hexdigest()
+
+
+def test_side_table_declarations_hash_only_when_a_metric_reads_them() -> None:
+    """Declaring item features (MovieLens genres) must not change the hash of an accuracy-only
+    run, and must change it once ild@K reads them."""
+    from bench.results.jsonable import result_config, result_hash
+
+    plain = {"dataset": {"name": "d", "sources": [{"path": "p"}]}, "eval": {"metrics": ["ndcg@10"]}}
+    declared = {
+        "dataset": {
+            "name": "d",
+            "item_features": {"id": "item_id"},
+            "sources": [{"path": "p", "item_features": {"sep": "|"}}],
+        },
+        "eval": {"metrics": ["ndcg@10"]},
+    }
+    assert result_hash(declared) == result_hash(plain)
+    reading = {**declared, "eval": {"metrics": ["ndcg@10", "ild@10"]}}
+    assert result_hash(reading) != result_hash({**plain, "eval": reading["eval"]})
+    kept = result_config(reading)["dataset"]
+    assert kept["item_features"] == {"id": "item_id"}
+    assert kept["sources"][0]["item_features"] == {"sep": "|"}
