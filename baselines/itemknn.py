@@ -26,7 +26,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from bench.rankers import ClosedFormRanker, TrainMatrix, UserBatch
+from bench.rankers import ClosedFormRanker, TrainingData, TrainMatrix, UserBatch
+from bench.rankers.memory import (
+    MemoryEstimate,
+    dense_bytes,
+    gram_nnz_bound,
+    lazy_zeros,
+    sparse_bytes,
+)
 
 
 def check_k(value: object, name: str = "model.k") -> int:
@@ -67,7 +74,19 @@ class ItemKNN(ClosedFormRanker):
             raise ValueError(f"model.shrink={shrink!r} must be >= 0")
         self.shrink = float(shrink)
         self.save_hyperparameters()
-        self.register_buffer("W", torch.zeros(n_items, n_items))
+        self.register_buffer("W", lazy_zeros(n_items, n_items))  # pages committed by fit
+
+    def estimate_memory(self, data: TrainingData) -> MemoryEstimate:
+        """Host bytes :meth:`fit` adds: ``W`` (float32), three float64 ``n_items^2`` matrices
+        (Gram, similarity, its top-k copy) plus a float32 cast, the top-k indices and the
+        sparse Gram product."""
+        n, k = self.n_items, min(self.k, self.n_items)
+        total = dense_bytes(n, n, "float32") * 2 + dense_bytes(n, n, "float64") * 3
+        total += dense_bytes(k, n, "float64") * 2  # top-k values and indices
+        total += sparse_bytes(data.matrix.nnz, data.n_users) + sparse_bytes(
+            gram_nnz_bound(data.matrix), n
+        )
+        return MemoryEstimate(total, f"for {n:,} items (float64 similarity)")
 
     def fit(self, train: TrainMatrix) -> None:
         dot = torch.from_numpy(binary_gram(train))

@@ -31,7 +31,14 @@ import torch
 from torch import Tensor
 
 from baselines.itemknn import check_k, keep_top_k
-from bench.rankers import ClosedFormRanker, TrainMatrix, UserBatch
+from bench.rankers import ClosedFormRanker, TrainingData, TrainMatrix, UserBatch
+from bench.rankers.memory import (
+    MemoryEstimate,
+    dense_bytes,
+    gram_nnz_bound,
+    lazy_zeros,
+    sparse_bytes,
+)
 
 
 def _row_normalised(M: sp.csr_matrix) -> sp.csr_matrix:
@@ -62,7 +69,18 @@ class RP3beta(ClosedFormRanker):
             raise ValueError(f"model.beta={beta!r} must be >= 0")
         self.alpha, self.beta = float(alpha), float(beta)
         self.save_hyperparameters()
-        self.register_buffer("W", torch.zeros(n_items, n_items))
+        self.register_buffer("W", lazy_zeros(n_items, n_items))  # pages committed by fit
+
+    def estimate_memory(self, data: TrainingData) -> MemoryEstimate:
+        """Host bytes :meth:`fit` adds: ``W`` (float32), two float64 ``n_items^2`` matrices
+        (the walk, its top-k copy) plus a float32 cast, the sparse walk product, the top-k
+        indices and four float64 copies of the training matrix."""
+        n, k, nnz = self.n_items, min(self.k, self.n_items), data.matrix.nnz
+        dense = dense_bytes(n, n, "float32") * 2 + dense_bytes(n, n, "float64") * 2
+        product = sparse_bytes(gram_nnz_bound(data.matrix), n, index="int64")
+        total = max(dense, dense_bytes(n, n, "float64") * 2 + product)
+        total += dense_bytes(k, n, "float64") * 2 + 4 * sparse_bytes(nnz, data.n_users)
+        return MemoryEstimate(total, f"for {n:,} items (float64 walk)")
 
     def fit(self, train: TrainMatrix) -> None:
         X = sp.csr_matrix(train.matrix, dtype=np.float64)

@@ -31,7 +31,8 @@ import torch
 from torch import Tensor
 
 from baselines.itemknn import check_k, keep_top_k
-from bench.rankers import ClosedFormRanker, TrainMatrix, UserBatch
+from bench.rankers import ClosedFormRanker, TrainingData, TrainMatrix, UserBatch
+from bench.rankers.memory import MemoryEstimate, dense_bytes, lazy_zeros, sparse_bytes
 
 
 def elastic_net(alpha: float, l1_ratio: float, max_iter: int, tol: float) -> Any:
@@ -78,7 +79,18 @@ class SLIM(ClosedFormRanker):
             raise ValueError(f"model.tol={tol!r} must be > 0")
         self.alpha, self.l1_ratio, self.tol = float(alpha), float(l1_ratio), float(tol)
         self.save_hyperparameters()
-        self.register_buffer("W", torch.zeros(n_items, n_items))
+        self.register_buffer("W", lazy_zeros(n_items, n_items))  # pages committed by fit
+
+    def estimate_memory(self, data: TrainingData) -> MemoryEstimate:
+        """Host bytes :meth:`fit` adds: ``W`` (float32), the float64 weights, their top-k copy
+        and ``topk``'s column-order copy (if ``k``), the float32 cast, and a float64 copy of
+        the training matrix."""
+        n = self.n_items
+        total = dense_bytes(n, n, "float32") * 2 + dense_bytes(n, n, "float64")
+        if self.k is not None and self.k < n:  # the top-k copy and topk's column-order copy
+            total += dense_bytes(n, n, "float64") * 2 + dense_bytes(self.k, n, "float64") * 2
+        total += sparse_bytes(data.matrix.nnz, n) + dense_bytes(data.n_users, 2, "float64")
+        return MemoryEstimate(total, f"for {n:,} items (float64 weights)")
 
     def fit(self, train: TrainMatrix) -> None:
         from sklearn.exceptions import ConvergenceWarning

@@ -51,3 +51,92 @@ def test_scores_are_history_times_b() -> None:
 def test_rejects_non_positive_l2(l2: float) -> None:
     with pytest.raises(ValueError, match=r"model\.l2"):
         EASE(n_users=2, n_items=2, l2=l2)
+
+
+def old_fit(X: sp.csr_matrix, l2: float) -> torch.Tensor:
+    """EASE.fit before the in-place rewrite (dense float64 Gram, torch.linalg.inv): float64."""
+    G = torch.from_numpy((X.T @ X).toarray().astype(np.float64))
+    G.diagonal().add_(l2)
+    P = torch.linalg.inv(G)
+    B = -P / torch.diagonal(P).unsqueeze(0)
+    B.fill_diagonal_(0.0)
+    return B
+
+
+def random_binary(n_users: int, n_items: int, density: float, seed: int = 0) -> sp.csr_matrix:
+    X = sp.random(n_users, n_items, density=density, format="csr", random_state=seed)
+    X.data[:] = 1.0
+    return X
+
+
+@pytest.mark.parametrize("block_bytes", [None, 8 * 300 * 7])  # one block; 7-row blocks
+def test_in_place_float64_equals_the_old_formula(monkeypatch, block_bytes) -> None:
+    import baselines.ease as ease_module
+
+    if block_bytes:
+        monkeypatch.setattr(ease_module, "BLOCK_BYTES", block_bytes)
+    X = random_binary(200, 300, 0.05)
+    out = np.full((300, 300), np.nan)  # every entry is written
+    B = ease_module.ease_weights(X, 7.0, out)
+    assert B is out
+    np.testing.assert_allclose(B, old_fit(X, 7.0).numpy(), rtol=0, atol=1e-10)
+    ease = EASE(n_users=200, n_items=300, l2=7.0, dtype="float64")
+    ease.fit(TrainMatrix(X, torch.from_numpy(np.asarray(X.sum(0)).ravel())))
+    assert ease.B.dtype == torch.float32  # kept in float32, as before
+    np.testing.assert_allclose(ease.B.numpy(), old_fit(X, 7.0).float().numpy(), atol=1e-7)
+
+
+def test_float32_fit_is_in_place_in_b() -> None:
+    X = random_binary(100, 50, 0.1)
+    ease = EASE(n_users=100, n_items=50, l2=2.0)
+    pointer = ease.B.data_ptr()
+    ease.fit(TrainMatrix(X, torch.from_numpy(np.asarray(X.sum(0)).ravel())))
+    assert ease.B.data_ptr() == pointer and ease.hparams["dtype"] == "float32"
+    np.testing.assert_allclose(ease.B.numpy(), old_fit(X, 2.0).numpy(), rtol=0, atol=1e-5)
+
+
+def test_a_second_fit_starts_from_a_clean_buffer() -> None:
+    X, Y = random_binary(100, 40, 0.1, seed=1), random_binary(100, 40, 0.2, seed=2)
+    counts = lambda M: torch.from_numpy(np.asarray(M.sum(0)).ravel())  # noqa: E731
+    ease = EASE(n_users=100, n_items=40, l2=2.0)
+    ease.fit(TrainMatrix(X, counts(X)))
+    ease.fit(TrainMatrix(Y, counts(Y)))
+    np.testing.assert_allclose(ease.B.numpy(), old_fit(Y, 2.0).numpy(), rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_float32_and_float64_agree_on_scores_and_metrics() -> None:
+    from bench.rankers.testing import fit_ranker, movielens_split
+
+    split = movielens_split(0)
+    fitted = {}
+    for dtype in ("float32", "float64"):
+        ranker = EASE(n_users=split.n_users, n_items=split.n_items, l2=500.0, dtype=dtype)
+        fitted[dtype] = fit_ranker(ranker, split, metrics=("ndcg@10", "recall@20", "mrr@10"))
+    single, double = fitted["float32"], fitted["float64"]
+    np.testing.assert_allclose(single.ranker.B.numpy(), double.ranker.B.numpy(), atol=1e-4)
+    users = np.arange(200)
+    batch = single.datamodule.stage("test").batch(users, None)
+    np.testing.assert_allclose(
+        single.ranker.score(batch).numpy(), double.ranker.score(batch).numpy(), atol=1e-4
+    )
+    for name, value in double.test.metrics.items():
+        assert single.test.metrics[name] == pytest.approx(value, abs=1e-4), name
+    assert double.test.metrics["ndcg@10"] > 0.3
+
+
+def test_rejects_an_unknown_dtype() -> None:
+    with pytest.raises(ValueError, match=r"model\.dtype='float16' must be one of"):
+        EASE(n_users=2, n_items=2, dtype="float16")
+
+
+def test_memory_estimate_formula() -> None:
+    from bench.rankers.data import TrainingData
+
+    X = random_binary(1000, 2000, 0.01)
+    data = TrainingData(X, torch.zeros(2000), 1000, 2000, seed=0, time_ordered=False)
+    single = EASE(n_users=1000, n_items=2000).estimate_memory(data)
+    double = EASE(n_users=1000, n_items=2000, dtype="float64").estimate_memory(data)
+    assert double.n_bytes - single.n_bytes >= 8 * 2000**2  # the float64 work buffer
+    assert 4 * 2000**2 < single.n_bytes < 1.5 * 4 * 2000**2
+    assert single.what == "for 2,000 items (float32)" and "dtype=float32" in double.hint
