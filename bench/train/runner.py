@@ -31,6 +31,7 @@ from pytorch_lightning.utilities import rank_zero_only
 from bench.eval import EvalResult
 from bench.rankers import CapabilityError, RankDataModule, Ranker, prepare_ranker
 from bench.rankers.ddp import adapt_strategy
+from bench.rankers.memory import MemoryRefusal, check_memory
 from bench.results import RunRecorder, new_run_id, reproduce_command
 from bench.train.checkpoints import (
     CheckpointDir,
@@ -131,9 +132,10 @@ def _fit_and_evaluate(
     leaks = check_leakage(split, allow=settings.run.allow_leakage)  # stops an unclean split
     rec.set_extra("leakage", {"allowed": settings.run.allow_leakage, "problems": leaks})
     ranker = instantiate(cfg.model, n_users=split.n_users, n_items=split.n_items)
-    try:  # declared capabilities against the split, then the ranker's training data
-        prepare_ranker(ranker, split, seed)
-    except CapabilityError as err:
+    try:  # declared capabilities against the split, the training data, the memory estimate
+        training = prepare_ranker(ranker, split, seed)
+        check_memory(ranker, training, max_memory_gb=settings.run.max_memory_gb)
+    except (CapabilityError, MemoryRefusal) as err:
         raise RunConfigError(str(err)) from None
     datamodule = RankDataModule.for_ranker(
         split,

@@ -3,8 +3,8 @@
 Everything the runner owns is checked before any data is touched, and each problem raises a
 :class:`~bench.train.errors.RunConfigError` with one line naming the key:
 
-- top-level keys (``seed``, ``tags``, ``resume``, ``threads``, ``early_stopping``,
-  ``callbacks``) against
+- top-level keys (``seed``, ``tags``, ``resume``, ``threads``, ``max_memory_gb``,
+  ``early_stopping``, ``callbacks``) against
   :class:`RunSchema`, and no unknown top-level key;
 - ``eval`` against :class:`EvalSchema` (unknown keys, types), then its metric names;
 - ``dataset`` / ``preprocess`` with the dataset layer's validators;
@@ -70,6 +70,7 @@ class RunSchema:
     tags: list[str] = field(default_factory=list)
     resume: bool = True
     threads: int | None = None
+    max_memory_gb: float | None = None
     allow_leakage: bool = False
     early_stopping: EarlyStoppingSchema | None = field(default_factory=EarlyStoppingSchema)
     callbacks: dict[str, Any] = field(default_factory=dict)
@@ -276,6 +277,8 @@ def load_settings(cfg: DictConfig) -> RunSettings:
     preprocess_config(cfg.preprocess)
     if run.threads is not None and run.threads < 1:
         raise RunConfigError(f"threads={run.threads} must be >= 1 (or null for torch's default)")
+    if run.max_memory_gb is not None and not run.max_memory_gb > 0:
+        raise RunConfigError(f"max_memory_gb={run.max_memory_gb} must be > 0 (or null: no cap)")
     if eval_schema.test_history not in TEST_HISTORIES:
         raise RunConfigError(
             f"eval.test_history={eval_schema.test_history!r} is not one of {TEST_HISTORIES}"
