@@ -44,6 +44,7 @@ from bench.rankers.memory import (
 )
 
 DTYPES = ("float32", "float64")
+_TORCH = {"float32": torch.float32, "float64": torch.float64}
 BLOCK_BYTES = 1 << 26  # rows of the Gram matrix computed per sparse product (~64 MB dense)
 
 
@@ -165,9 +166,9 @@ class EASE(ClosedFormRanker):
         return MemoryEstimate(total, f"for {n:,} items ({self.dtype_name})", hint)
 
     def fit(self, train: TrainMatrix) -> None:
-        n = self.n_items
-        if self.dtype_name == "float32" and self.B.device.type == "cpu" and self.B.is_contiguous():
-            ease_weights(train.matrix, self.l2, self.B.numpy())  # in B's own memory
+        n, B = self.n_items, self.B
+        if B.device.type == "cpu" and B.is_contiguous() and B.dtype == _TORCH[self.dtype_name]:
+            ease_weights(train.matrix, self.l2, B.numpy())  # in B's own memory
             return
         work = np.empty((n, n), dtype=self.dtype_name)
         ease_weights(train.matrix, self.l2, work)

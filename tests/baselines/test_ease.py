@@ -140,3 +140,12 @@ def test_memory_estimate_formula() -> None:
     assert double.n_bytes - single.n_bytes >= 8 * 2000**2  # the float64 work buffer
     assert 4 * 2000**2 < single.n_bytes < 1.5 * 4 * 2000**2
     assert single.what == "for 2,000 items (float32)" and "dtype=float32" in double.hint
+
+
+def test_float64_fit_into_a_float64_b_is_in_place_and_equals_the_old_formula() -> None:
+    X = random_binary(150, 80, 0.1, seed=3)
+    ease = EASE(n_users=150, n_items=80, l2=4.0, dtype="float64").double()
+    pointer = ease.B.data_ptr()
+    ease.fit(TrainMatrix(X, torch.from_numpy(np.asarray(X.sum(0)).ravel())))
+    assert ease.B.data_ptr() == pointer and ease.B.dtype == torch.float64
+    np.testing.assert_allclose(ease.B.numpy(), old_fit(X, 4.0).numpy(), rtol=0, atol=1e-10)
