@@ -8,8 +8,9 @@ last interaction as leave-last-out does:
   ``torch.linalg.inv``, ``-P / diag(P)``, cast to float32), copied here as the reference;
 - ``float64`` / ``float32``: :class:`baselines.ease.EASE` with ``model.dtype``.
 
-It prints, per variant, the fit's wall time, the process's peak RSS and its growth during the
-fit, the memory estimate, and the largest difference of ``B`` from the old path's.
+It prints, per variant, the fit's wall and CPU time (CPU time is the steadier number on a
+shared machine), the process's peak RSS and its growth during the fit, and the memory
+estimate; then the largest difference between every two variants' ``B`` (sampled rows).
 
 Usage:
     python scripts/make_longtail_dataset.py --out /tmp/longtail/interactions.csv
@@ -81,7 +82,7 @@ def child(csv: Path, variant: str, l2: float, sample: Path, threads: int | None)
     n_users, n_items = X.shape
     before = _rss("VmRSS")
     estimate = None
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with torch.no_grad():
         if variant == "old":
             B = old_fit(X, l2)
@@ -94,11 +95,11 @@ def child(csv: Path, variant: str, l2: float, sample: Path, threads: int | None)
             estimate = ease.estimate_memory(data).n_bytes
             ease.fit(TrainMatrix(X, counts))
             B = ease.B
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     np.save(sample, B[:: max(1, n_items // 500)].numpy())
     print(json.dumps({
         "variant": variant, "n_users": n_users, "n_items": n_items, "nnz": int(X.nnz),
-        "fit_s": wall, "peak_rss_gb": _rss("VmHWM") / 1e9,
+        "fit_s": wall, "fit_cpu_s": cpu, "peak_rss_gb": _rss("VmHWM") / 1e9,
         "fit_growth_gb": (_rss("VmHWM") - before) / 1e9,
         "estimate_gb": None if estimate is None else estimate / 1e9,
         "threads": torch.get_num_threads(),
@@ -136,7 +137,7 @@ def main() -> None:
             est = result["estimate_gb"]
             print(
                 f"{variant:8s} items={result['n_items']:,} nnz={result['nnz']:,} "
-                f"fit={result['fit_s']:.1f}s process={wall:.1f}s "
+                f"fit={result['fit_s']:.1f}s (cpu {result['fit_cpu_s']:.1f}s) process={wall:.1f}s "
                 f"peak_rss={result['peak_rss_gb']:.2f}GB "
                 f"fit_growth={result['fit_growth_gb']:.2f}GB "
                 f"estimate={'-' if est is None else f'{est:.2f}GB'} threads={result['threads']}",
