@@ -23,7 +23,12 @@ def test_every_model_and_eval_validates(model: str, evaluation: str, tmp_path: P
 def test_every_experiment_validates(experiment: str, tmp_path: Path) -> None:
     cfg = compose_train([f"experiment={experiment}"], tmp_path)
     load_settings(cfg)
-    assert cfg.dataset.name == "ml-1m" and cfg.preprocess.name == "implicit_3_10core"
+    if experiment.startswith("recbole_ml1m_"):  # RecBole's ML-1M benchmark
+        assert cfg.dataset.name == "ml-1m" and cfg.preprocess.name == "implicit_3_10core"
+    else:  # RecBole's default setup: ML-100K, every rating a positive, no filtering
+        assert experiment == "recbole_ml100k"
+        assert cfg.dataset.name == "ml-100k" and cfg.preprocess.name == "none"
+    assert cfg.split._target_.endswith("RandomHoldout")
     assert list(cfg.split.ratios) == [0.8, 0.1, 0.1]
     assert cfg.eval.select == "ndcg_binary@10" and cfg.eval.test_history == "train"
 
