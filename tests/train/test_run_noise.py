@@ -11,7 +11,7 @@ import pytest
 from console_helpers import REAL_WARNING
 from train_helpers import compose_train
 
-from bench.train.console import drop_lightning_ads
+from bench.train.console import LIGHTNING_LOGGERS, drop_lightning_ads
 from bench.train.runner import run
 
 
@@ -23,6 +23,8 @@ def test_closed_form_run_has_no_optimizer_warning_or_tip(
         tmp_path,
     )
     caplog.set_level(logging.INFO)
+    for name in LIGHTNING_LOGGERS:  # an earlier in-process CLI run may have quietened them
+        caplog.set_level(logging.INFO, logger=name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.resetwarnings()  # not pytest's filters (pyproject ignores the optimizer one)
         warnings.simplefilter("always")
@@ -41,6 +43,7 @@ def test_ad_filter_keeps_other_records(caplog: pytest.LogCaptureFixture) -> None
     drop_lightning_ads()
     drop_lightning_ads()  # idempotent
     logger = logging.getLogger("pytorch_lightning.utilities.rank_zero")
+    caplog.set_level(logging.INFO, logger=logger.name)  # whatever earlier tests left behind
     assert len(logger.filters) == len(set(map(id, logger.filters)))
     with caplog.at_level(logging.INFO):
         logger.info("💡 Tip: For seamless cloud logging, try installing litlogger")
