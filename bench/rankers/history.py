@@ -40,15 +40,15 @@ import torch
 from bench.eval.sparse import as_row_sets, csr_from_frame
 from bench.rankers.batch import TrainMatrix, UserBatch
 from bench.split import Split
+from bench.split.order import per_user_chronological
 
 TEST_HISTORIES = ("train_valid", "train")
 
 
 def time_ordered(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows sorted by user, then timestamp (when present), then original file order."""
-    keys = ["user", "timestamp", "order"] if "timestamp" in frame else ["user", "order"]
-    keys = [key for key in keys if key in frame]
-    return frame.sort_values(keys, kind="stable")
+    """Rows sorted by user, then in time order (:func:`bench.split.order.per_user_chronological`:
+    timestamp when present, ties by original file order)."""
+    return frame.iloc[per_user_chronological(frame)]
 
 
 def train_matrix(split: Split) -> TrainMatrix:
@@ -114,11 +114,11 @@ class StageData:
 
 def _sequences(frame: pd.DataFrame, n_users: int) -> tuple[np.ndarray, np.ndarray]:
     """Ragged per-user item sequences (CSR-like indptr + items) in time order."""
-    ordered = time_ordered(frame)
-    users = ordered["user"].to_numpy(np.int64)
+    rows = per_user_chronological(frame)
+    users = frame["user"].to_numpy(np.int64)[rows]
     indptr = np.zeros(n_users + 1, dtype=np.int64)
     np.cumsum(np.bincount(users, minlength=n_users), out=indptr[1:])
-    return indptr, ordered["item"].to_numpy(np.int64)
+    return indptr, frame["item"].to_numpy(np.int64)[rows]
 
 
 def padded_sequences(

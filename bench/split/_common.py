@@ -1,10 +1,10 @@
-"""Helpers shared by the splitters: sort keys, parameter checks, building the audited Split.
+"""Helpers shared by the splitters: parameter checks, building the audited Split.
+
+Time order (sort keys) lives in :mod:`bench.split.order`.
 
 Example:
-    >>> import pandas as pd
-    >>> frame = pd.DataFrame({"timestamp": [5, 5], "order": [0, 1]})
-    >>> [k.tolist() for k in time_keys(frame)]
-    [[5, 5], [0, 1]]
+    >>> check_choice("demo", "too_few", "drop", ("error", "drop"))
+    'drop'
 """
 
 from __future__ import annotations
@@ -20,14 +20,6 @@ from bench.data.interactions import Interactions
 from bench.split.audit import AuditOptions, audit_split
 from bench.split.base import Split
 from bench.split.errors import EmptyPartError, SplitError
-
-
-def time_keys(frame: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    """Sort keys for "by time, ties by original file order" (``order`` alone without timestamps)."""
-    order = frame["order"].to_numpy(np.int64)
-    if "timestamp" in frame.columns:
-        return frame["timestamp"].to_numpy(np.int64), order
-    return (order,)
 
 
 def check_seed(protocol: str, seed: Any) -> int:

@@ -42,6 +42,7 @@ import pandas as pd
 
 from bench.split._arrays import distinct, member
 from bench.split.base import Split
+from bench.split.order import per_user_chronological, time_keys
 
 
 @dataclass(frozen=True)
@@ -153,25 +154,25 @@ def _users(*frames: pd.DataFrame) -> np.ndarray:
 
 
 def _later_than_user_first(rows: pd.DataFrame, targets: pd.DataFrame, n_users: int) -> int:
-    """Rows later (timestamp, then order) than the earliest target row of the same user."""
+    """Rows later in time order (:mod:`bench.split.order`) than the earliest target row of the
+    same user; by file order alone unless both frames have timestamps."""
     if not len(rows) or not len(targets):
         return 0
-    has_ts = "timestamp" in rows.columns and "timestamp" in targets.columns
-    big = np.iinfo(np.int64).max
-    ref_ts = np.full(n_users, big, dtype=np.int64)
-    ref_order = np.full(n_users, big, dtype=np.int64)
+    if not ("timestamp" in rows.columns and "timestamp" in targets.columns):
+        rows, targets = rows[["user", "order"]], targets[["user", "order"]]
     t_user = targets["user"].to_numpy(np.int64)
-    t_ts = targets["timestamp"].to_numpy(np.int64) if has_ts else np.zeros(len(targets), np.int64)
-    t_order = targets["order"].to_numpy(np.int64)
-    first = np.lexsort((t_order, t_ts, t_user))
+    first = per_user_chronological(targets)
     sorted_users = t_user[first]
-    head = np.r_[True, sorted_users[1:] != sorted_users[:-1]]  # each user's earliest target
-    ref_ts[sorted_users[head]] = t_ts[first][head]
-    ref_order[sorted_users[head]] = t_order[first][head]
+    head = first[np.r_[True, sorted_users[1:] != sorted_users[:-1]]]  # each user's earliest
     user = rows["user"].to_numpy(np.int64)
-    ts = rows["timestamp"].to_numpy(np.int64) if has_ts else np.zeros(len(rows), np.int64)
-    order = rows["order"].to_numpy(np.int64)
-    later = (ts > ref_ts[user]) | ((ts == ref_ts[user]) & (order > ref_order[user]))
+    later = np.zeros(len(rows), dtype=bool)
+    tied = np.ones(len(rows), dtype=bool)
+    big = np.iinfo(np.int64).max  # users without targets: nothing is later
+    for key, t_key in zip(time_keys(rows), time_keys(targets), strict=True):
+        ref = np.full(n_users, big, dtype=np.int64)
+        ref[t_user[head]] = t_key[head]
+        later |= tied & (key > ref[user])
+        tied &= key == ref[user]
     return int(later.sum())
 
 

@@ -28,10 +28,11 @@ import pandas as pd
 
 from bench.data.interactions import Interactions
 from bench.split._arrays import distinct, rank_within_user
-from bench.split._common import check_choice, finish_split, time_keys
+from bench.split._common import check_choice, finish_split
 from bench.split.audit import AuditOptions
 from bench.split.base import Split
 from bench.split.errors import SplitError
+from bench.split.order import time_keys
 
 POLICIES = ("error", "drop", "train_only")
 
