@@ -35,6 +35,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from bench.data.errors import ConfigError, EmptyDataError, SchemaError, one_line
 from bench.data.interactions import Interactions
+from bench.split.order import chronological
 
 
 class Duplicates(Enum):
@@ -112,8 +113,8 @@ def _dedup(frame: pd.DataFrame, policy: Duplicates) -> pd.DataFrame:
     keep = "first" if policy is Duplicates.keep_first else "last"
     if "timestamp" not in frame.columns:  # frame is in file order
         return frame[~frame.duplicated(["user", "item"], keep=keep)]
-    chronological = frame.sort_values(["timestamp", "order"], kind="stable")
-    dropped = chronological.duplicated(["user", "item"], keep=keep)
+    in_time = frame.iloc[chronological(frame)]
+    dropped = in_time.duplicated(["user", "item"], keep=keep)
     return frame[~dropped.reindex(frame.index).to_numpy()]
 
 

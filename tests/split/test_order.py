@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from bench.data.interactions import Interactions
+from bench.data.preprocess import apply, preprocess_config
 from bench.rankers.data import training_data
 from bench.rankers.history import stage_data
 from bench.split import LeaveLastOut, Split, TemporalSplit
@@ -128,3 +129,17 @@ def test_ranker_sequences_and_histories_end_with_the_time_order_last(case) -> No
         assert test_stage.sequence_of(user).tolist() == [item_of[o] for o in rows[:-1]]
         assert valid_stage.sequence_of(user).tolist() == [item_of[o] for o in rows[:-2]]
     assert np.array_equal(test_stage.users, np.array([0, 1]))
+
+
+@pytest.mark.parametrize(("policy", "kept"), [("keep_first", 2), ("keep_last", 8)])
+def test_duplicates_policy_keeps_the_time_order_first_or_last(policy: str, kept: int) -> None:
+    # user 0 repeats item 10 at t=7 (orders 4, 8, 2), item 11 at t=9 comes last
+    raw = pd.DataFrame(
+        {"user": [0, 0, 0, 0], "item": [10, 10, 10, 11], "timestamp": [7, 7, 7, 9]}
+    ).assign(order=[4, 8, 2, 0])
+    frame = Interactions.from_raw("dups", raw).frame
+    rows = per_user_orders(frame)[0][:-1]  # the repeated pair's rows in time order
+    assert rows == [2, 4, 8]
+    out = apply(Interactions.from_raw("dups", raw), preprocess_config({"duplicates": policy}))
+    assert orders(out.frame) == sorted([0, rows[0] if policy == "keep_first" else rows[-1]])
+    assert kept in orders(out.frame)
