@@ -5,8 +5,9 @@ For each model, cheapest first:
 
 1. the Optuna study (``conf/hparams_search/<model>_optuna.yaml`` on the shared
    ``optuna.yaml``: 20 TPE trials seeded by ``seed=0``, objective = validation
-   ``ndcg_binary@10``), its Hydra sweep directory ``outputs/ml100k_tuning/<model>/study``; runs
-   tagged ``recbole-ml100k-tuning``. A study whose ``optimization_results.yaml`` exists is not
+   ``ndcg_binary@10``), its Hydra sweep directory
+   ``outputs/ml100k_tuning/<model>/recbole-ml100k-<model>`` (the trials' group); runs tagged
+   ``recbole-ml100k-tuning``. A study whose ``optimization_results.yaml`` exists is not
    rerun (an interrupted study has none and is run again from its first trial: its storage is
    in memory). Pop and Random have no hyperparameters: no study.
 2. the best parameters (``best_params`` of that file) as overrides, seeds 0, 1, 2, tagged
@@ -36,6 +37,7 @@ Example (the override a best parameter becomes):
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import shlex
 import statistics
@@ -44,6 +46,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import yaml
@@ -93,7 +96,9 @@ def run(cmd: Sequence[str], dry_run: bool) -> float:
 
 
 def study_dir(out: Path, model: str) -> Path:
-    return out / model / "study"
+    """The study's Hydra sweep directory; its name is the trials' recorded ``group``, so it
+    names the model (one name per study)."""
+    return out / model / f"{TAG}-{model}"
 
 
 def study_results(out: Path, model: str) -> dict[str, Any] | None:
@@ -164,14 +169,29 @@ def matches(record: Any, model: str, params: Mapping[str, Any], tag: str) -> boo
     )  # fmt: skip
 
 
+def stored_runs(root: Path) -> list[SimpleNamespace]:
+    """Every readable ``<root>/<run_id>/record.json``, oldest first, as plain attributes.
+
+    The files are read as JSON, not through ``bench.results``: this script runs for an hour
+    while ``bench`` may change under it (a process that imported an older config-hash rule
+    rejects newer records as invalid, and would retrain runs that are done). Validation is
+    the report's job.
+    """
+    runs = []
+    for path in sorted(root.glob("*/record.json")) if root.is_dir() else ():
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and {"run_id", "status", "config", "tags"} <= data.keys():
+            runs.append(SimpleNamespace(**data))
+    return runs
+
+
 def final_runs(root: Path, model: str, params: Mapping[str, Any]) -> dict[int, Any]:
     """Seed -> the newest completed final run of ``model`` with ``params`` in the store."""
-    from bench.results import ResultStore
-
     found: dict[int, Any] = {}
-    if not root.is_dir():
-        return found
-    for record in sorted(ResultStore(root).records(on_error="warn"), key=lambda r: r.run_id):
+    for record in stored_runs(root):
         if record.seed in SEEDS and matches(record, model, params, TAG):
             found[record.seed] = record
     return found
@@ -179,15 +199,10 @@ def final_runs(root: Path, model: str, params: Mapping[str, Any]) -> dict[int, A
 
 def tuning_runs(root: Path, model: str) -> list[Any]:
     """The study's trials in the store (all statuses), oldest first."""
-    from bench.results import ResultStore
-
-    if not root.is_dir():
-        return []
-    return sorted(
-        (r for r in ResultStore(root).records(on_error="warn")
-         if r.model == model and r.dataset == "ml-100k" and TUNING_TAG in r.tags),
-        key=lambda r: r.run_id,
-    )  # fmt: skip
+    return [
+        r for r in stored_runs(root)
+        if r.model == model and r.dataset == "ml-100k" and TUNING_TAG in r.tags
+    ]  # fmt: skip
 
 
 def _mean_sd(values: Sequence[float]) -> str:
@@ -236,7 +251,14 @@ def summary(root: Path, out: Path, models: Sequence[str]) -> str:
             budget.append(f"| {model} | {len(done)} / {len(trials)} | {wall:.0f} | {value} |")
         else:
             budget.append(f"| {model} | no study (no hyperparameters) | — | — |")
-    return "\n".join(rows) + "\n\nTuning budget:\n\n" + "\n".join(budget) + "\n"
+    total = sum(
+        r.wall_seconds or 0.0 for r in stored_runs(root)
+        if r.dataset == "ml-100k" and r.model in models and {TAG, TUNING_TAG} & set(r.tags)
+    )  # fmt: skip
+    return (
+        "\n".join(rows) + "\n\nTuning budget:\n\n" + "\n".join(budget)
+        + f"\n\nRecorded wall seconds of every trial and final run: {total:.0f}\n"
+    )  # fmt: skip
 
 
 def _fmt(value: Any) -> str:
@@ -298,9 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_atomic(out / "summary.md", table)
     print(table, flush=True)
     if not args.no_report:
-        run([sys.executable, "-m", "bench.report", "--root", str(args.root), "--tag", TAG,
+        root = args.root.resolve()
+        shown = root.relative_to(REPO) if root.is_relative_to(REPO) else root
+        run([sys.executable, "-m", "bench.report", "--root", str(shown), "--tag", TAG,
              "--baseline", BASELINE, *(a for m in METRICS for a in ("--metric", m)),
-             "--out", str(REPO / "reports" / "recbole_ml100k")], False)  # fmt: skip
+             "--out", str(Path("reports") / "recbole_ml100k")], False)  # fmt: skip
     print(f"total {time.monotonic() - started:.0f} s", flush=True)
     return 0
 
