@@ -30,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", default=[], help="only runs with this tag (repeat)")
     p.add_argument("--dataset", help="only runs on this dataset")
     p.add_argument("--model", action="append", help="only these models (repeat)")
+    p.add_argument("--commit", help="only runs made at this git commit (a hash prefix)")
     p.add_argument("--baseline", help="baseline model (model or model@<config hash prefix>)")
     p.add_argument("--metric", action="append", help="metrics to show, primary first (repeat)")
     p.add_argument("--out", default=os.path.join("reports", "latest"), help="output directory")
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             report = build_report(
                 args.root, group=args.group, tags=args.tag, dataset=args.dataset,
                 models=args.model, baseline=args.baseline, metrics=args.metric, title=args.title,
+                commit=args.commit,
             )  # fmt: skip
         except ReportError as err:
             print(f"error: {err}", file=sys.stderr)

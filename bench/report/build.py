@@ -69,8 +69,10 @@ def _read_records(store: ResultStore) -> tuple[list[RunRecord], list[str]]:
 
 
 def _keep(record: RunRecord, group: str | None, tags: Sequence[str], dataset: str | None,
-          models: Sequence[str] | None) -> bool:  # fmt: skip
+          models: Sequence[str] | None, commit: str | None = None) -> bool:  # fmt: skip
     if group is not None and record.group != group:
+        return False
+    if commit is not None and not (record.git_commit or "").startswith(commit):
         return False
     if any(tag not in record.tags for tag in tags):
         return False
@@ -497,6 +499,7 @@ def build_report(
     settings: Settings | None = None,
     title: str | None = None,
     allow_empty: bool = False,
+    commit: str | None = None,
 ) -> Report:
     """Read a results store and build the leaderboard (see the module docstring).
 
@@ -510,6 +513,8 @@ def build_report(
         settings: Significance level, CI level, segment thresholds.
         title: Report title.
         allow_empty: Return an empty report instead of raising when no run matches.
+        commit: Keep only runs made at a git commit starting with this prefix (a table from
+            one code version; interrupted runs, which record no commit, are then left out).
 
     Raises:
         ReportError: missing or empty directory, only failed runs, unknown baseline or metric.
@@ -520,8 +525,10 @@ def build_report(
         records, notes = _read_records(store)
     else:
         records, notes = [], []
-    filters = {"group": group, "tags": list(tags), "dataset": dataset, "models": models}
-    chosen = [r for r in records if _keep(r, group, tags, dataset, models)]
+    filters = {
+        "group": group, "tags": list(tags), "dataset": dataset, "models": models, "commit": commit
+    }  # fmt: skip
+    chosen = [r for r in records if _keep(r, group, tags, dataset, models, commit)]
     completed = [r for r in chosen if r.status == "completed"]
     failed = [r for r in chosen if r.status == "failed"]
     if not completed and not allow_empty:
@@ -566,7 +573,9 @@ def build_report(
                 settings=settings,
             )
         )
-    interrupted, running = _unfinished(store, records, group, tags, dataset, models)
+    interrupted, running = [], []
+    if commit is None:  # markers name no commit: a one-commit table leaves them out
+        interrupted, running = _unfinished(store, records, group, tags, dataset, models)
     used = completed
     commits = tuple(sorted({r.git_commit or "unknown" for r in used}))
     dirty = any(r.git_dirty for r in used)

@@ -254,3 +254,25 @@ def test_allowed_leakage_is_a_cell_warning(tmp_path) -> None:
     path.write_text(json.dumps(data))
     (cell,) = build_report(root, baseline="ease").cells
     assert any("not clean" in w and "3 test (user, item) pairs" in w for w in cell.warnings)
+
+
+def test_commit_filter_keeps_one_code_version(tmp_path) -> None:
+    """--commit: a table from the runs of one commit only (ease's seed 1 re-made elsewhere)."""
+    import json
+
+    root = _copy(tmp_path)
+    path = root / "20240501T120002-golden02" / "record.json"  # ease, seed 1
+    record = json.loads(path.read_text())
+    record["git_commit"] = "fedcba9876543210fedcba9876543210fedcba98"
+    path.write_text(json.dumps(record))
+    everything = {r.model: r.seeds for r in build_report(root, baseline="ease").cells[0].rows}
+    assert everything["ease"] == (0, 1)
+    report = build_report(root, baseline="ease", commit="0123456")
+    rows = {r.model: r.seeds for r in report.cells[0].rows}
+    assert rows["ease"] == (0,) and rows["pop"] == (0, 1)
+    assert report.git_commits == ("0123456789abcdef0123456789abcdef01234567",)
+    assert report.failures == ()  # the failed ials run records no commit: left out too
+    only_other = build_report(root, commit="fedcba")
+    assert {r.model for r in only_other.cells[0].rows} == {"ease"}
+    with pytest.raises(ReportError, match="commit=0000"):
+        build_report(root, commit="0000")
