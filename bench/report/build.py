@@ -98,12 +98,13 @@ def latest_per_seed(records: Sequence[RunRecord]) -> dict[int, RunRecord]:
 
 
 def reproduce(commands: dict[int, str | None]) -> str:
-    """One command that recreates every seed of a row (``-m ... seed=0,1,2``).
+    """One command that recreates every seed of a row (``-m ... seed=0,1,2``). Overrides of
+    ``paths.*`` (where one machine keeps its files; not part of the result) are left out.
 
     Example:
         >>> reproduce({0: "python -m bench.train model=ease seed=0", 1: None})
         'python -m bench.train -m model=ease seed=0,1'
-        >>> reproduce({3: "python -m bench.train model=pop"})
+        >>> reproduce({3: "python -m bench.train model=pop paths.root_dir=/home/me/x"})
         'python -m bench.train model=pop seed=3'
     """
     seeds = sorted(commands)
@@ -114,7 +115,11 @@ def reproduce(commands: dict[int, str | None]) -> str:
     head, rest = tokens[:3], tokens[3:]
     if head != ["python", "-m", "bench.train"]:
         return known[0]
-    rest = [t for t in rest if not t.startswith("seed=") and t not in ("-m", "--multirun")]
+    rest = [
+        t
+        for t in rest
+        if not t.startswith(("seed=", "paths.", "+paths.")) and t not in ("-m", "--multirun")
+    ]
     seed_arg = f"seed={','.join(map(str, seeds))}"
     flag = ["-m"] if len(seeds) > 1 else []
     return shlex.join([*head, *flag, *rest, seed_arg])
