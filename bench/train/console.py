@@ -125,14 +125,17 @@ def drop_lightning_ads() -> None:
 
 
 def _console_handlers() -> list[logging.Handler]:
-    """Stream handlers (not files) of the root logger and of Lightning's own loggers."""
+    """Handlers of the root logger and of Lightning's own loggers that write to the terminal
+    (stdout or stderr): not files, not a caller's in-memory capture (pytest's ``caplog``)."""
     owners = [logging.getLogger(), *(logging.getLogger(n) for n in LIGHTNING_LOGGERS)]
+    terminal = {id(s) for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)}
     return [
         handler
         for owner in owners
         for handler in owner.handlers
         if isinstance(handler, logging.StreamHandler)
         and not isinstance(handler, logging.FileHandler)
+        and id(getattr(handler, "stream", None)) in terminal
     ]
 
 

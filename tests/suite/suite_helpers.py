@@ -52,6 +52,12 @@ def records(root: Path) -> list[RunRecord]:
     return sorted(store.records(), key=lambda r: r.started_at)
 
 
+def _default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def suite_cli(
     *args: str, cwd: Path, wait: bool = True
 ) -> subprocess.CompletedProcess | subprocess.Popen:
@@ -59,9 +65,11 @@ def suite_cli(
     env = {**os.environ, "WANDB_MODE": "disabled", "RANKBENCH_ROOT": str(cwd)}
     env.setdefault("OMP_NUM_THREADS", "1")
     command = [sys.executable, "-m", "bench.suite", *args]
-    if not wait:
+    if not wait:  # Ctrl-C as at a terminal, even when pytest runs as a background job (which
+        # starts with SIGINT ignored, and a child would inherit that)
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+                                stderr=subprocess.PIPE, text=True,
+                                preexec_fn=_default_sigint)  # fmt: skip
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=600)  # fmt: skip
 

@@ -117,9 +117,10 @@ def test_best_trial_follows_the_metric_direction() -> None:
     ]
 
 
-def test_lightning_info_stays_off_the_console_but_in_the_log_file(tmp_path) -> None:
+def test_lightning_info_stays_off_the_console_but_in_the_log_file(tmp_path, monkeypatch) -> None:
     root = logging.getLogger()
     console, log_file = io.StringIO(), tmp_path / "train.log"
+    monkeypatch.setattr("sys.stderr", console)  # the terminal quiet_lightning filters
     handlers = [logging.StreamHandler(console), logging.FileHandler(log_file)]
     level = root.level
     root.setLevel(logging.INFO)

@@ -53,3 +53,24 @@ def test_ad_filter_keeps_other_records(caplog: pytest.LogCaptureFixture) -> None
         "GPU available: False, used: False",
         "💡 Tip: a warning is never dropped",
     ]
+
+
+def test_quieting_leaves_a_callers_in_memory_handler_alone() -> None:
+    """quiet_lightning filters terminal handlers only: a caller's capture (pytest's caplog is an
+    in-memory StreamHandler) keeps every record, so a later test still sees Lightning's INFO."""
+    import io
+    import sys
+
+    from bench.train.console import LightningInfoFilter, quiet_lightning
+
+    capture, terminal = logging.StreamHandler(io.StringIO()), logging.StreamHandler(sys.stderr)
+    root = logging.getLogger()
+    root.addHandler(capture)
+    root.addHandler(terminal)
+    try:
+        quiet_lightning()
+        assert capture.filters == []
+        assert any(isinstance(f, LightningInfoFilter) for f in terminal.filters)
+    finally:
+        root.removeHandler(capture)
+        root.removeHandler(terminal)
