@@ -14,7 +14,12 @@ from console_helpers import REAL_WARNING
 from train_helpers import cli
 
 from bench.results import ResultStore, RunRecord
-from bench.train.console import LightningInfoFilter, no_color_unless_terminal, quiet_lightning
+from bench.train.console import (
+    LIGHTNING_LOGGERS,
+    LightningInfoFilter,
+    no_color_unless_terminal,
+    quiet_lightning,
+)
 from bench.train.progress import RunProgress
 from bench.train.summary import run_summary, training_text
 from bench.train.sweep_summary import best_trial, selection, summary_lines
@@ -124,6 +129,9 @@ def test_lightning_info_stays_off_the_console_but_in_the_log_file(tmp_path, monk
     handlers = [logging.StreamHandler(console), logging.FileHandler(log_file)]
     level = root.level
     root.setLevel(logging.INFO)
+    lightning_levels = {n: logging.getLogger(n).level for n in LIGHTNING_LOGGERS}
+    for name in LIGHTNING_LOGGERS:  # an earlier in-process run may have set them to WARNING
+        logging.getLogger(name).setLevel(logging.NOTSET)
     for handler in handlers:
         root.addHandler(handler)
     try:
@@ -140,6 +148,8 @@ def test_lightning_info_stays_off_the_console_but_in_the_log_file(tmp_path, monk
             root.removeHandler(handler)
             handler.close()
         root.setLevel(level)
+        for name, old_level in lightning_levels.items():
+            logging.getLogger(name).setLevel(old_level)
     assert console.getvalue().splitlines() == ["a Lightning warning", "ml-100k: fetching"]
     assert "GPU available" in log_file.read_text()
 
