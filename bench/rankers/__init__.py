@@ -5,7 +5,7 @@ A new ranker is one module (a :class:`Ranker` or :class:`ClosedFormRanker` subcl
 """
 
 from bench.rankers.base import ClosedFormRanker, Ranker
-from bench.rankers.batch import InteractionBatch, TrainMatrix, UserBatch
+from bench.rankers.batch import InteractionBatch, SequenceBatch, TrainMatrix, UserBatch
 from bench.rankers.data import (
     Batching,
     Capabilities,
@@ -29,6 +29,7 @@ __all__ = [
     "InteractionBatch",
     "RankDataModule",
     "Ranker",
+    "SequenceBatch",
     "StageData",
     "TrainMatrix",
     "TrainingData",

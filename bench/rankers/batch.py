@@ -6,6 +6,8 @@
 - :class:`InteractionBatch`: a shuffled block of training (user, item) pairs (pairwise and
   pointwise gradient rankers, e.g. BPR).
 - :class:`TrainMatrix`: the whole training matrix at once (closed-form rankers: Pop, EASE).
+- :class:`SequenceBatch`: a block of training sequences with a target item at each position
+  (sequential rankers: SASRec's next-item training, see :mod:`bench.rankers.sequences`).
 
 Every type has ``to(device)``, so Lightning moves it like a tensor.
 
@@ -78,6 +80,59 @@ class InteractionBatch:
     def to(self, device: torch.device | str) -> InteractionBatch:
         """The batch on ``device``."""
         return InteractionBatch(self.users.to(device), self.items.to(device))
+
+
+@dataclass(frozen=True)
+class SequenceBatch:
+    """A block of left-padded training sequences with a target item at each position.
+
+    Position ``j`` of row ``b`` reads ``inputs[b, :j + 1]`` and should predict
+    ``targets[b, j]``; a position without a target holds ``pad`` in ``targets`` (padding, or a
+    position a training scheme does not score). Next-item training puts the following item at
+    every real position; other schemes (e.g. a masked-item variant) only change what
+    ``inputs`` and ``targets`` hold.
+
+    Attributes:
+        users: ``[batch]`` int64 user ids (negative samplers draw outside their training rows).
+        inputs: ``[batch, length]`` int64 items in time order, most recent last, left-padded
+            with ``pad``.
+        targets: ``[batch, length]`` int64 item to predict at each position, ``pad`` where none.
+        pad: the padding id (= the number of items, never a real item).
+
+    Example:
+        >>> import torch
+        >>> batch = SequenceBatch(torch.tensor([4]), torch.tensor([[9, 1, 2]]),
+        ...                       torch.tensor([[9, 2, 5]]), pad=9)
+        >>> batch.padding_mask.tolist(), batch.has_target.tolist(), len(batch)
+        ([[True, False, False]], [[False, True, True]], 1)
+    """
+
+    users: Tensor
+    inputs: Tensor
+    targets: Tensor
+    pad: int
+
+    def __len__(self) -> int:
+        return int(self.users.numel())
+
+    @property
+    def padding_mask(self) -> Tensor:
+        """``[batch, length]`` bool, ``True`` at padding positions of ``inputs``."""
+        return self.inputs == self.pad
+
+    @property
+    def has_target(self) -> Tensor:
+        """``[batch, length]`` bool, ``True`` where a position has a target (the loss's rows)."""
+        return self.targets != self.pad
+
+    def to(self, device: torch.device | str) -> SequenceBatch:
+        """The batch on ``device``."""
+        return replace(
+            self,
+            users=self.users.to(device),
+            inputs=self.inputs.to(device),
+            targets=self.targets.to(device),
+        )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,10 @@ Training batches take the form the ranker asks for with its ``train_input`` attr
   distinct training (user, item) pairs (BPR and other pair/point-wise rankers);
 - ``"users"``: shuffled :class:`~bench.rankers.batch.UserBatch` blocks of training users with
   their training rows (auto-encoders); with ``sequence_length`` set, also their training
-  sequences (sequential rankers).
+  sequences (sequential rankers);
+- ``"sequences"``: shuffled :class:`~bench.rankers.batch.SequenceBatch` blocks of next-item
+  training sequences, one row per training user with at least two training items (needs
+  ``sequence_length``; see :mod:`bench.rankers.sequences`).
 
 Validation and test batches are :class:`~bench.rankers.batch.UserBatch` blocks of the users
 with targets in that part (see :mod:`bench.rankers.history` for history and excluded items).
@@ -47,9 +50,10 @@ from bench.rankers.history import (
     train_stage_data,
 )
 from bench.rankers.samplers import ShuffledBatches, UserChunks
+from bench.rankers.sequences import NextItemSequences
 from bench.split import Split
 
-TRAIN_INPUTS = ("matrix", "interactions", "users")
+TRAIN_INPUTS = ("matrix", "interactions", "users", "sequences")
 
 
 class _Batches(Dataset):
@@ -102,11 +106,12 @@ class RankDataModule(pl.LightningDataModule):
 
     Args:
         split: the train / valid / test split.
-        train_input: ``"matrix"``, ``"interactions"`` or ``"users"``.
+        train_input: ``"matrix"``, ``"interactions"``, ``"users"`` or ``"sequences"``.
         batch_size: training batch size (pairs or users).
         eval_batch_size: users scored at once in validation and test.
         seed: shuffling seed (epoch ``e`` uses ``(seed, e)``).
-        sequence_length: give ``UserBatch.sequence`` of this length (sequential rankers).
+        sequence_length: give ``UserBatch.sequence`` of this length (sequential rankers); for
+            ``"sequences"`` input also the positions of a training row (required).
         test_history: ``"train_valid"`` (default) or ``"train"``: what the ranker sees as a
             test user's history.
         exclude_valid: remove the user's validation items from the test ranking (default).
@@ -139,6 +144,11 @@ class RankDataModule(pl.LightningDataModule):
             raise ValueError(
                 f"train_input={train_input!r} is not one of {TRAIN_INPUTS}; set the ranker's "
                 "train_input class attribute to one of them"
+            )
+        if train_input == "sequences" and sequence_length is None:
+            raise ValueError(
+                "train_input='sequences' needs sequence_length (the ranker's maximum sequence "
+                "length, Ranker(sequence_length=...))"
             )
         for name, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if int(value) < 1:
@@ -178,6 +188,14 @@ class RankDataModule(pl.LightningDataModule):
         """Training users' rows (train history, no targets) for ``"users"`` input."""
         return train_stage_data(self.split)
 
+    @cached_property
+    def train_sequences(self) -> NextItemSequences:
+        """Next-item training rows for ``"sequences"`` input."""
+        stage = self.train_stage
+        return NextItemSequences(
+            stage.seq_indptr, stage.seq_items, stage.n_items, int(self.sequence_length or 0)
+        )
+
     def stage(self, name: str) -> StageData:
         """``"valid"`` or ``"test"`` stage data (cached)."""
         cache = self.__dict__.setdefault("_stages", {})
@@ -216,6 +234,12 @@ class RankDataModule(pl.LightningDataModule):
                 len(users), self.batch_size, self.seed, rank=rank, world_size=world
             )
             return self._loader(_PairBatch(users, items), sampler)
+        if self.train_input == "sequences":
+            rows = self.train_sequences
+            sampler = ShuffledBatches(
+                len(rows), self.batch_size, self.seed, rank=rank, world_size=world
+            )
+            return self._loader(rows, sampler)
         counts = np.diff(self.train.matrix.indptr)
         if self.user_weighting == "interactions":
             active = np.repeat(np.arange(len(counts), dtype=np.int64), counts)

@@ -48,7 +48,7 @@ from bench.eval import EvalResult, FullRankingEvaluator
 from bench.rankers.base import ClosedFormRanker, Ranker
 from bench.rankers.batch import UserBatch
 from bench.rankers.data import Capabilities, CapabilityError, check_capabilities, prepare_ranker
-from bench.rankers.datamodule import RankDataModule
+from bench.rankers.datamodule import TRAIN_INPUTS, RankDataModule
 from bench.rankers.ddp import adapt_strategy
 from bench.rankers.evaluation import Evaluation
 from bench.split import Split
@@ -186,7 +186,7 @@ class RankerContract:
         ranker = fitted.ranker
         assert isinstance(type(ranker).capabilities, Capabilities)
         assert ranker.folds_in_users == ranker.capabilities.folds_in_users
-        assert ranker.train_input in ("matrix", "interactions", "users")
+        assert ranker.train_input in TRAIN_INPUTS
         assert ranker.batching.user_weighting in ("once", "interactions")
         assert ranker.closed_form == isinstance(ranker, ClosedFormRanker)
         assert fitted.datamodule.batch_size == ranker.batching.batch_size
