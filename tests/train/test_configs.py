@@ -23,6 +23,11 @@ def test_every_model_and_eval_validates(model: str, evaluation: str, tmp_path: P
 def test_every_experiment_validates(experiment: str, tmp_path: Path) -> None:
     cfg = compose_train([f"experiment={experiment}"], tmp_path)
     load_settings(cfg)
+    if experiment.startswith("sasrec_ml1m"):  # SASRec's ML-1M: leave-last-out, train + valid
+        assert cfg.dataset.name == "ml-1m" and cfg.preprocess.name == "item_min5"
+        assert cfg.split._target_.endswith("LeaveLastOut") and cfg.model.max_len == 200
+        assert cfg.eval.select == "ndcg_binary@10" and cfg.eval.test_history == "train_valid"
+        return
     if experiment.startswith("recbole_ml1m_"):  # RecBole's ML-1M benchmark
         assert cfg.dataset.name == "ml-1m" and cfg.preprocess.name == "implicit_3_10core"
     else:  # RecBole's default setup: ML-100K, every rating a positive, no filtering
