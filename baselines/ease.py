@@ -9,8 +9,11 @@ Gram matrix is written into it a block of rows at a time, ``l2`` is added to its
 is replaced by its Cholesky factor and then by the inverse (LAPACK ``potrf`` / ``potri``,
 overwriting), the inverse's triangle is mirrored, and its columns are divided by ``-diag(P)``,
 all in place. With ``dtype="float32"`` (the default) that buffer is ``B`` itself, so the fit
-needs ``4 n_items^2`` bytes (1.6 GB at 20,000 items, 6.7 GB at 41,000); ``"float64"`` adds an
-``8 n_items^2`` buffer (the values equal the float64 inverse of earlier versions to 1e-10).
+needs ``4 n_items^2`` bytes (1.6 GB at 20,000 items); ``"float64"`` adds an ``8 n_items^2``
+buffer (the values equal the float64 inverse of earlier versions to 1e-10). Above 2 GB (23,170
+items in float32) one LAPACK call on the whole matrix is not safe (scipy's OpenBLAS crashes
+near 4 GB), so the inverse is taken by 2 x 2 blocks through the Schur complement
+(:func:`spd_inverse`), which adds three half-size blocks: 11.8 GB in all at 41,000 items.
 :meth:`EASE.estimate_memory` gives the runner that size to check before fitting.
 
 Example:
@@ -78,13 +81,126 @@ def _mirror_lower(a: np.ndarray) -> None:
         a[start:stop, stop:] = a[stop:, start:stop].T
 
 
+# The largest buffer handed to LAPACK in one call. scipy's bundled (LP64) OpenBLAS crashes
+# with SIGSEGV in ``potrf`` on square matrices of about 4 GB and more (measured: float32 at
+# 32,700 items and float64 at 24,000 crash at once; float32 at 24,000 (2.3 GB) and float64 at
+# 20,000 (3.2 GB) run). Larger matrices are inverted by blocks (:func:`spd_inverse`).
+LAPACK_MAX_BYTES = 1 << 31
+_COPY_ROWS_BYTES = 1 << 26  # rows per chunk when block products are written back (~64 MB)
+
+
+def _lapack_inverse(a: np.ndarray) -> None:
+    """Invert the symmetric positive definite C-order ``a`` in place with one ``potrf`` and
+    one ``potri`` (both triangles filled)."""
+    # LAPACK is column-major: a.T is the same symmetric matrix in Fortran order, and its
+    # upper triangle is a's lower one.
+    potrf, potri = lapack.get_lapack_funcs(("potrf", "potri"), (a,))
+    factor, info = potrf(a.T, lower=False, clean=False, overwrite_a=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(
+            f"EASE: X^T X + l2 I is not positive definite (potrf info={info})"
+        )
+    inverse, info = potri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"EASE: the Cholesky factor is singular (potri info={info})")
+    if not (np.shares_memory(factor, a) and np.shares_memory(inverse, a)):
+        raise RuntimeError("EASE: LAPACK copied the buffer instead of overwriting it")
+    _mirror_lower(a)
+
+
+def _row_chunks(rows: int, cols: int, itemsize: int) -> list[slice]:
+    """Slices covering ``rows`` rows of ``cols`` columns, about 64 MB each."""
+    step = max(1, _COPY_ROWS_BYTES // max(1, cols * itemsize))
+    return [slice(start, min(rows, start + step)) for start in range(0, rows, step)]
+
+
+def _blocked_inverse(a: np.ndarray, max_bytes: int | None) -> None:
+    """Invert the symmetric positive definite C-order ``a`` in place by 2 x 2 blocks.
+
+    With ``A = [[A11, A12], [A12^T, A22]]``, ``W = A11^-1 A12`` and the Schur complement
+    ``S = A22 - A12^T W``: ``P22 = S^-1``, ``P12 = -W P22`` and ``P11 = A11^-1 - P12 W^T``.
+    The two half-size inverses recurse (:func:`spd_inverse`); the products run in numpy's
+    own (64-bit index) BLAS and are written back a chunk of rows at a time. Extra memory:
+    three half-size blocks (``A11^-1``, ``W``, ``S``), :func:`inverse_workspace_bytes`.
+    """
+    n = a.shape[0]
+    n1 = n // 2
+    inv11 = np.ascontiguousarray(a[:n1, :n1])  # a copy: A11 is overwritten by P11 below
+    spd_inverse(inv11, max_bytes=max_bytes)
+    a12 = a[:n1, n1:]
+    w = inv11 @ a12
+    schur = a12.T @ w
+    np.subtract(a[n1:, n1:], schur, out=schur)
+    spd_inverse(schur, max_bytes=max_bytes)  # now P22
+    for rows in _row_chunks(n1, n - n1, a.itemsize):  # P12 = -W P22 replaces A12
+        np.negative(w[rows] @ schur, out=a[rows, n1:])
+    for rows in _row_chunks(n1, n1, a.itemsize):  # P11 = A11^-1 - P12 W^T replaces A11
+        np.subtract(inv11[rows], a[rows, n1:] @ w.T, out=a[rows, :n1])
+    del inv11, w
+    a[n1:, n1:] = schur
+    del schur
+    for rows in _row_chunks(n - n1, n1, a.itemsize):  # P21 = P12^T
+        a[n1 + rows.start : n1 + rows.stop, :n1] = a[:n1, n1 + rows.start : n1 + rows.stop].T
+
+
+def inverse_workspace_bytes(n: int, itemsize: int, max_bytes: int | None = None) -> int:
+    """Peak bytes :func:`spd_inverse` allocates beyond ``a`` for an ``n x n`` matrix: 0 when
+    LAPACK takes it whole, else the blocks of :func:`_blocked_inverse` (recursively).
+
+    Example:
+        >>> inverse_workspace_bytes(1000, 4), inverse_workspace_bytes(4, 8, max_bytes=64)
+        (0, 96)
+    """
+    max_bytes = LAPACK_MAX_BYTES if max_bytes is None else max_bytes
+    if n * n * itemsize <= max_bytes or n < 2:
+        return 0
+    n1, n2 = n // 2, n - n // 2
+    first = n1 * n1 * itemsize + inverse_workspace_bytes(n1, itemsize, max_bytes)
+    second = (n1 * n1 + n1 * n2 + n2 * n2) * itemsize
+    second += inverse_workspace_bytes(n2, itemsize, max_bytes)
+    return max(first, second)
+
+
+def spd_inverse(a: np.ndarray, *, max_bytes: int | None = None) -> np.ndarray:
+    """Replace the symmetric positive definite C-order square ``a`` by its inverse (returned).
+
+    Matrices up to ``max_bytes`` go to LAPACK whole (Cholesky factor and inverse in ``a``'s
+    own memory); larger ones by blocks, so no single LAPACK call sees more than ``max_bytes``
+    (default :data:`LAPACK_MAX_BYTES`).
+
+    Example:
+        >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+        >>> spd_inverse(a, max_bytes=8).round(4).tolist()
+        [[0.375, -0.25], [-0.25, 0.5]]
+    """
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or not a.flags.c_contiguous:
+        raise ValueError("spd_inverse needs a C-order square matrix")
+    max_bytes = LAPACK_MAX_BYTES if max_bytes is None else max_bytes
+    if a.nbytes <= max_bytes or a.shape[0] < 2:
+        if a.shape[0] == 1:
+            if not a[0, 0] > 0:
+                raise np.linalg.LinAlgError("EASE: X^T X + l2 I is not positive definite")
+            a[0, 0] = 1.0 / a[0, 0]
+        else:
+            _lapack_inverse(a)
+    else:
+        _blocked_inverse(a, max_bytes)
+    return a
+
+
 def ease_weights(
-    X: sp.spmatrix, l2: float, out: np.ndarray, *, threads: int | None = None
+    X: sp.spmatrix,
+    l2: float,
+    out: np.ndarray,
+    *,
+    threads: int | None = None,
+    max_lapack_bytes: int | None = None,
 ) -> np.ndarray:
     """EASE's ``B`` for the training matrix ``X``, computed in ``out`` (returned).
 
     ``out`` is a C-order ``n_items x n_items`` float32 or float64 array; it holds in turn
-    ``X^T X + l2 I``, its Cholesky factor, ``P`` and ``B``. LAPACK runs on ``threads``
+    ``X^T X + l2 I``, its inverse ``P`` (:func:`spd_inverse`: in place up to
+    ``max_lapack_bytes``, by blocks above) and ``B``. BLAS and LAPACK run on ``threads``
     threads (default: torch's intra-op threads, i.e. the run's ``threads`` setting).
 
     Example:
@@ -98,23 +214,10 @@ def ease_weights(
         raise ValueError(f"out must be a C-order {n}x{n} float32/float64 array")
     gram_into(X, out)
     out.flat[:: n + 1] += out.dtype.type(l2)
-    # LAPACK is column-major: out.T is the same symmetric matrix in Fortran order, and its
-    # upper triangle is out's lower one.
     from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
-    potrf, potri = lapack.get_lapack_funcs(("potrf", "potri"), (out,))
     with threadpool_limits(limits=threads or torch.get_num_threads(), user_api="blas"):
-        factor, info = potrf(out.T, lower=False, clean=False, overwrite_a=True)
-        if info != 0:
-            raise np.linalg.LinAlgError(
-                f"EASE: X^T X + l2 I is not positive definite (potrf info={info})"
-            )
-        inverse, info = potri(factor, lower=False, overwrite_c=True)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"EASE: the Cholesky factor is singular (potri info={info})")
-    if not (np.shares_memory(factor, out) and np.shares_memory(inverse, out)):
-        raise RuntimeError("EASE: LAPACK copied the buffer instead of overwriting it")
-    _mirror_lower(out)
+        spd_inverse(out, max_bytes=max_lapack_bytes)
     scale = -np.diagonal(out).copy()
     np.divide(out, scale, out=out)  # column j divided by -P[j, j]
     np.fill_diagonal(out, 0.0)
@@ -151,12 +254,16 @@ class EASE(ClosedFormRanker):
 
     def estimate_memory(self, data: TrainingData) -> MemoryEstimate:
         """Host bytes :meth:`fit` adds: ``B`` (float32), the float64 buffer if asked for,
-        two binary copies of the training matrix and one block of Gram rows."""
+        two binary copies of the training matrix, one block of Gram rows and, above
+        :data:`LAPACK_MAX_BYTES`, the blocked inverse's half-size blocks."""
         n, nnz = self.n_items, int(data.matrix.nnz)
         itemsize = np.dtype(self.dtype_name).itemsize
         total = dense_bytes(n, n, "float32")
         if self.dtype_name == "float64":
             total += dense_bytes(n, n, "float64")
+        workspace = inverse_workspace_bytes(n, itemsize)
+        if workspace:  # plus the row chunks of the block products
+            total += workspace + 2 * _COPY_ROWS_BYTES
         total += sparse_bytes(nnz, data.n_users, self.dtype_name) + sparse_bytes(
             nnz, n, self.dtype_name
         )

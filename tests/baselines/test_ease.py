@@ -149,3 +149,49 @@ def test_float64_fit_into_a_float64_b_is_in_place_and_equals_the_old_formula() -
     ease.fit(TrainMatrix(X, torch.from_numpy(np.asarray(X.sum(0)).ravel())))
     assert ease.B.data_ptr() == pointer and ease.B.dtype == torch.float64
     np.testing.assert_allclose(ease.B.numpy(), old_fit(X, 4.0).numpy(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("max_bytes", [8 * 300 * 300 // 3, 8 * 40 * 40, 8])
+def test_blocked_inverse_equals_the_old_formula(max_bytes) -> None:
+    """Above the LAPACK limit the inverse is taken by Schur-complement blocks (one level, a few
+    levels, and down to 1 x 1 blocks): the same B as one LAPACK call, to 1e-10 in float64."""
+    import baselines.ease as ease_module
+
+    X = random_binary(250, 301, 0.05, seed=4)  # odd size: unequal halves
+    B = ease_module.ease_weights(X, 7.0, np.full((301, 301), np.nan), max_lapack_bytes=max_bytes)
+    np.testing.assert_allclose(B, old_fit(X, 7.0).numpy(), rtol=0, atol=1e-10)
+    single = np.full((301, 301), np.nan, dtype=np.float32)
+    ease_module.ease_weights(X, 7.0, single, max_lapack_bytes=max_bytes // 2)
+    np.testing.assert_allclose(single, old_fit(X, 7.0).numpy(), rtol=0, atol=1e-5)
+
+
+def test_lapack_never_sees_more_than_its_limit(monkeypatch) -> None:
+    """No LAPACK call gets a matrix over ``LAPACK_MAX_BYTES`` (scipy's OpenBLAS crashes with
+    SIGSEGV in potrf on 4 GB matrices): the fit goes through blocks of at most that size."""
+    import baselines.ease as ease_module
+
+    seen: list[int] = []
+    real = ease_module._lapack_inverse
+    monkeypatch.setattr(ease_module, "LAPACK_MAX_BYTES", 4 * 60 * 60)
+    monkeypatch.setattr(ease_module, "_lapack_inverse", lambda a: (seen.append(a.nbytes), real(a)))
+    X = random_binary(300, 130, 0.05, seed=5)
+    ease = EASE(n_users=300, n_items=130, l2=3.0)
+    ease.fit(TrainMatrix(X, torch.from_numpy(np.asarray(X.sum(0)).ravel())))
+    assert seen and max(seen) <= 4 * 60 * 60 and len(seen) == 4  # 130 -> 65 -> 32 / 33
+    np.testing.assert_allclose(ease.B.numpy(), old_fit(X, 3.0).numpy(), rtol=0, atol=1e-5)
+
+
+def test_memory_estimate_counts_the_blocks_at_41k_items() -> None:
+    """Gowalla's 40,981 items in float32: B (6.7 GB) plus three half-size blocks (5.0 GB),
+    within the 16 GB the issue allows; a 20,000-item EASE needs no blocks."""
+    from baselines.ease import LAPACK_MAX_BYTES, inverse_workspace_bytes
+    from bench.rankers.data import TrainingData
+
+    n = 40_981
+    assert 4 * n * n > LAPACK_MAX_BYTES and LAPACK_MAX_BYTES >= 4 * 20_000**2
+    assert inverse_workspace_bytes(n, 4) == 4 * (20_490**2 + 20_490 * 20_491 + 20_491**2)
+    X = sp.csr_matrix((29_858, n), dtype=np.float32)
+    data = TrainingData(X, torch.zeros(n), 29_858, n, seed=0, time_ordered=False)
+    estimate = EASE(n_users=29_858, n_items=n).estimate_memory(data).n_bytes
+    assert 11.7e9 < estimate < 12.0e9
+    assert inverse_workspace_bytes(20_000, 4) == 0
