@@ -97,11 +97,16 @@ class Batching:
             training interaction, so heavy users weigh more and an epoch has as many rows as
             the training set: RecBole's user-input auto-encoders, which iterate over
             interactions and look up each interaction's user row).
+        mask_prob, mask_last_prob: for ``"masked_sequences"`` input, the probability that a
+            position is masked and that a row masks only its last item (BERT4Rec; see
+            :mod:`bench.rankers.sequences`).
     """
 
     batch_size: int = 1024
     sequence_length: int | None = None
     user_weighting: str = "once"
+    mask_prob: float = 0.2
+    mask_last_prob: float = 0.0
 
     def __post_init__(self) -> None:
         if self.user_weighting not in USER_WEIGHTINGS:

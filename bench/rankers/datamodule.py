@@ -10,7 +10,10 @@ Training batches take the form the ranker asks for with its ``train_input`` attr
   sequences (sequential rankers);
 - ``"sequences"``: shuffled :class:`~bench.rankers.batch.SequenceBatch` blocks of next-item
   training sequences, one row per training user with at least two training items (needs
-  ``sequence_length``; see :mod:`bench.rankers.sequences`).
+  ``sequence_length``; see :mod:`bench.rankers.sequences`);
+- ``"masked_sequences"``: the same with BERT4Rec's masked items (one row per training user
+  with a training item, random positions masked with probability ``mask_prob``, drawn per
+  (seed, epoch, step, process); see :mod:`bench.rankers.sequences`).
 
 Validation and test batches are :class:`~bench.rankers.batch.UserBatch` blocks of the users
 with targets in that part (see :mod:`bench.rankers.history` for history and excluded items).
@@ -50,10 +53,10 @@ from bench.rankers.history import (
     train_stage_data,
 )
 from bench.rankers.samplers import ShuffledBatches, UserChunks
-from bench.rankers.sequences import NextItemSequences
+from bench.rankers.sequences import KeyedBatches, MaskedItemSequences, NextItemSequences
 from bench.split import Split
 
-TRAIN_INPUTS = ("matrix", "interactions", "users", "sequences")
+TRAIN_INPUTS = ("matrix", "interactions", "users", "sequences", "masked_sequences")
 
 
 class _Batches(Dataset):
@@ -119,6 +122,8 @@ class RankDataModule(pl.LightningDataModule):
         num_workers: DataLoader worker processes (0: build batches in the main process).
         user_weighting: ``"users"`` input only: ``"once"`` (each training user once per epoch)
             or ``"interactions"`` (once per training interaction).
+        mask_prob, mask_last_prob: ``"masked_sequences"`` input only: the probability that a
+            position is masked, and that a row masks only its last item.
     """
 
     def __init__(
@@ -135,6 +140,8 @@ class RankDataModule(pl.LightningDataModule):
         gains: str = "binary",
         num_workers: int = 0,
         user_weighting: str = "once",
+        mask_prob: float = 0.2,
+        mask_last_prob: float = 0.0,
     ) -> None:
         super().__init__()
         if user_weighting not in USER_WEIGHTINGS:
@@ -145,9 +152,9 @@ class RankDataModule(pl.LightningDataModule):
                 f"train_input={train_input!r} is not one of {TRAIN_INPUTS}; set the ranker's "
                 "train_input class attribute to one of them"
             )
-        if train_input == "sequences" and sequence_length is None:
+        if train_input in ("sequences", "masked_sequences") and sequence_length is None:
             raise ValueError(
-                "train_input='sequences' needs sequence_length (the ranker's maximum sequence "
+                f"train_input={train_input!r} needs sequence_length (the ranker's maximum sequence "
                 "length, Ranker(sequence_length=...))"
             )
         for name, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
@@ -160,6 +167,7 @@ class RankDataModule(pl.LightningDataModule):
         self.test_history, self.num_workers = test_history, int(num_workers)
         self.exclude_valid = bool(exclude_valid)
         self.gains = gains
+        self.mask_prob, self.mask_last_prob = mask_prob, mask_last_prob
         if test_history not in TEST_HISTORIES:
             raise ValueError(
                 f"test_history={test_history!r} is not one of {TEST_HISTORIES}; use "
@@ -175,6 +183,9 @@ class RankDataModule(pl.LightningDataModule):
         kwargs.setdefault("batch_size", batching.batch_size)
         kwargs.setdefault("sequence_length", batching.sequence_length)
         kwargs.setdefault("user_weighting", batching.user_weighting)
+        if kwargs["train_input"] == "masked_sequences":
+            kwargs.setdefault("mask_prob", batching.mask_prob)
+            kwargs.setdefault("mask_last_prob", batching.mask_last_prob)
         return cls(split, **kwargs)
 
     # -- data ---------------------------------------------------------------------------------
@@ -194,6 +205,20 @@ class RankDataModule(pl.LightningDataModule):
         stage = self.train_stage
         return NextItemSequences(
             stage.seq_indptr, stage.seq_items, stage.n_items, int(self.sequence_length or 0)
+        )
+
+    @cached_property
+    def train_masked_sequences(self) -> MaskedItemSequences:
+        """Masked-item training rows for ``"masked_sequences"`` input (seeded by ``seed``)."""
+        stage = self.train_stage
+        return MaskedItemSequences(
+            stage.seq_indptr,
+            stage.seq_items,
+            stage.n_items,
+            int(self.sequence_length or 0),
+            mask_prob=self.mask_prob,
+            mask_last_prob=self.mask_last_prob,
+            seed=self.seed,
         )
 
     def stage(self, name: str) -> StageData:
@@ -240,6 +265,12 @@ class RankDataModule(pl.LightningDataModule):
                 len(rows), self.batch_size, self.seed, rank=rank, world_size=world
             )
             return self._loader(rows, sampler)
+        if self.train_input == "masked_sequences":
+            masked = self.train_masked_sequences
+            sampler = ShuffledBatches(
+                len(masked), self.batch_size, self.seed, rank=rank, world_size=world
+            )
+            return self._loader(masked, KeyedBatches(sampler))
         counts = np.diff(self.train.matrix.indptr)
         if self.user_weighting == "interactions":
             active = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
