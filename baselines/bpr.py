@@ -28,7 +28,12 @@ import torch
 from torch import Tensor, nn
 
 from bench.rankers import InteractionBatch, Ranker, TrainingData, UserBatch
-from bench.rankers.samplers import NEGATIVE_SAMPLERS, NegativeSampler
+from bench.rankers.samplers import (
+    NEGATIVE_SAMPLERS,
+    NegativeSampler,
+    check_negatives,
+    step_negatives,
+)
 
 
 class BPR(Ranker):
@@ -57,10 +62,7 @@ class BPR(Ranker):
         super().__init__(n_users, n_items, batch_size=batch_size)
         if not float(l2) >= 0:
             raise ValueError(f"model.l2={l2!r} must be >= 0 (weight of the embeddings' L2)")
-        if negatives not in NEGATIVE_SAMPLERS:
-            raise ValueError(
-                f"model.negatives={negatives!r} is not one of {sorted(NEGATIVE_SAMPLERS)}"
-            )
+        check_negatives(negatives)
         self.save_hyperparameters()
         self.user_embedding = nn.Embedding(n_users, embedding_dim)
         self.item_embedding = nn.Embedding(n_items, embedding_dim)
@@ -71,21 +73,11 @@ class BPR(Ranker):
     def prepare(self, data: TrainingData) -> None:
         self.sampler = NEGATIVE_SAMPLERS[self.hparams.negatives].from_data(data)
 
-    def _negatives(self, users: Tensor, batch_idx: int) -> Tensor:
-        if self.sampler is None:
-            raise RuntimeError(
-                "BPR has no negative sampler: call prepare(data) before fitting "
-                "(bench.rankers.prepare_ranker; the runner and fit_ranker do)"
-            )
-        return self.sampler.sample(
-            users, epoch=self.current_epoch, step=batch_idx, rank=self.global_rank
-        )
-
     def forward(self, users: Tensor, items: Tensor) -> Tensor:
         return (self.user_embedding(users) * self.item_embedding(items)).sum(-1)
 
     def training_step(self, batch: InteractionBatch, batch_idx: int) -> Tensor:
-        negatives = self._negatives(batch.users, batch_idx)
+        negatives = step_negatives(self.sampler, self, batch.users, batch_idx)
         u = self.user_embedding(batch.users)
         i, j = self.item_embedding(batch.items), self.item_embedding(negatives)
         diff = (u * i).sum(-1) - (u * j).sum(-1)

@@ -50,7 +50,12 @@ import torch
 from torch import Tensor, nn
 
 from bench.rankers import InteractionBatch, Ranker, TrainingData, UserBatch
-from bench.rankers.samplers import NEGATIVE_SAMPLERS, NegativeSampler
+from bench.rankers.samplers import (
+    NEGATIVE_SAMPLERS,
+    NegativeSampler,
+    check_negatives,
+    step_negatives,
+)
 
 
 def normalized_adjacency(matrix: sp.spmatrix) -> sp.csr_matrix:
@@ -159,10 +164,7 @@ class LightGCN(Ranker):
             raise ValueError(f"model.l2={l2!r} must be >= 0 (weight of the ego embeddings' L2)")
         if not isinstance(l2_squared, bool):
             raise ValueError(f"model.l2_squared={l2_squared!r} must be true or false")
-        if negatives not in NEGATIVE_SAMPLERS:
-            raise ValueError(
-                f"model.negatives={negatives!r} is not one of {sorted(NEGATIVE_SAMPLERS)}"
-            )
+        check_negatives(negatives)
         self.save_hyperparameters()
         self.user_embedding = nn.Embedding(n_users, embedding_dim)
         self.item_embedding = nn.Embedding(n_items, embedding_dim)
@@ -190,12 +192,6 @@ class LightGCN(Ranker):
             )
         return what
 
-    def _negatives(self, users: Tensor, batch_idx: int) -> Tensor:
-        sampler: NegativeSampler = self._need(self.sampler, "negative sampler")
-        return sampler.sample(
-            users, epoch=self.current_epoch, step=batch_idx, rank=self.global_rank
-        )
-
     def propagate(self) -> tuple[Tensor, Tensor]:
         """The final ``[n_users, d]`` and ``[n_items, d]`` embeddings (mean of layers 0..L)."""
         graph: Graph = self._need(self.graph, "graph")
@@ -212,7 +208,7 @@ class LightGCN(Ranker):
 
     def training_step(self, batch: InteractionBatch, batch_idx: int) -> Tensor:
         self._final = None
-        negatives = self._negatives(batch.users, batch_idx)
+        negatives = step_negatives(self.sampler, self, batch.users, batch_idx)
         users, items = self.propagate()
         u = users[batch.users]
         i, j = items[batch.items], items[negatives]

@@ -229,3 +229,33 @@ NEGATIVE_SAMPLERS: dict[str, type[NegativeSampler]] = {
     "uniform": UniformNegatives,
     "popularity": PopularityNegatives,
 }
+
+
+def check_negatives(name: Any, key: str = "model.negatives") -> str:
+    """``name`` if it is a known negative sampler, else a one-line ``ValueError`` naming ``key``.
+
+    Example:
+        >>> check_negatives("uniform")
+        'uniform'
+    """
+    if name not in NEGATIVE_SAMPLERS:
+        raise ValueError(f"{key}={name!r} is not one of {sorted(NEGATIVE_SAMPLERS)}")
+    return str(name)
+
+
+def step_negatives(
+    sampler: NegativeSampler | None, module: Any, users: Tensor, batch_idx: int, *, n: int = 1
+) -> Tensor:
+    """The negatives of one training step of the Lightning ``module``: ``sampler`` seeded by
+    (run seed, epoch, batch, process), as :meth:`NegativeSampler.sample` (``n`` per user).
+
+    A ``None`` sampler (``prepare(data)`` never called) is refused with one line.
+    """
+    if sampler is None:
+        raise RuntimeError(
+            f"{type(module).__name__} has no negative sampler: call prepare(data) before "
+            "fitting (bench.rankers.prepare_ranker; the runner and fit_ranker do)"
+        )
+    return sampler.sample(
+        users, epoch=module.current_epoch, step=batch_idx, rank=module.global_rank, n=n
+    )

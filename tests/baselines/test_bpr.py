@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from baselines.bpr import BPR
-from bench.rankers import CapabilityError, training_data
+from bench.rankers import CapabilityError, InteractionBatch, training_data
+from bench.rankers.samplers import step_negatives
 from bench.rankers.testing import RankerContract, fit_ranker
 from bench.split import Split
 
@@ -39,11 +40,11 @@ def test_negatives_avoid_training_items_and_repeat_by_step() -> None:
     fitted = fit_ranker(BPR(n_users=6, n_items=8, batch_size=4), split, max_epochs=1)
     model = fitted.ranker
     users = torch.arange(6).repeat(50)
-    negatives = model._negatives(users, batch_idx=3)
+    negatives = step_negatives(model.sampler, model, users, 3)
     positive = {(u, i) for u, i in split.train[["user", "item"]].itertuples(index=False)}
     assert not any((int(u), int(i)) in positive for u, i in zip(users, negatives, strict=True))
-    assert torch.equal(negatives, model._negatives(users, batch_idx=3))
-    assert not torch.equal(negatives, model._negatives(users, batch_idx=4))
+    assert torch.equal(negatives, step_negatives(model.sampler, model, users, 3))
+    assert not torch.equal(negatives, step_negatives(model.sampler, model, users, 4))
 
 
 def _bpr_loss(model: BPR, split: Split) -> float:
@@ -72,10 +73,12 @@ def test_training_lowers_the_loss() -> None:
 def test_needs_prepare_and_refuses_cold_users() -> None:
     split = _toy_split()
     model = BPR(n_users=6, n_items=8)
-    with pytest.raises(RuntimeError, match=r"call prepare\(data\)"):
-        model._negatives(torch.arange(3), batch_idx=0)
+    batch = InteractionBatch(torch.tensor([0, 1, 2]), torch.tensor([0, 2, 1]))
+    with pytest.raises(RuntimeError, match=r"^BPR has no negative sampler: call prepare\(data\)"):
+        model.training_step(batch, 0)
     model.prepare(training_data(split, seed=0))
-    assert model._negatives(torch.arange(3), batch_idx=0).shape == (3,)
+    assert step_negatives(model.sampler, model, torch.arange(3), 0).shape == (3,)
+    assert model.training_step(batch, 0).ndim == 0
     cold = Split("temporal", split.train[split.train["user"] != 0], split.valid, split.test, 6, 8)
     with pytest.raises(CapabilityError, match=r"split.cold_users=drop"):
         fit_ranker(BPR(n_users=6, n_items=8), cold)
@@ -96,3 +99,8 @@ def test_l2_shrinks_only_the_rows_in_the_batch() -> None:
     # items 0-2: no step ever touches items 3 and 4
     torch.testing.assert_close(after[3:], before[3:], rtol=0, atol=0)
     assert not torch.equal(after[:3], before[:3])
+
+
+def test_unknown_negatives_are_refused_naming_the_key() -> None:
+    with pytest.raises(ValueError, match=r"^model\.negatives='hard' is not one of"):
+        BPR(n_users=6, n_items=8, negatives="hard")

@@ -13,6 +13,7 @@ import torch
 
 from baselines.lightgcn import LightGCN, normalized_adjacency
 from bench.rankers import InteractionBatch, training_data
+from bench.rankers.samplers import step_negatives
 from bench.rankers.testing import Fitted, RankerContract, fit_ranker, score_batch
 from bench.split import Split
 
@@ -239,7 +240,7 @@ def test_regulariser_is_recboles_emb_loss() -> None:
             warnings.simplefilter("ignore")
             total = model.training_step(batch, 3)
             bpr = plain.training_step(batch, 3)
-        negatives = model._negatives(batch.users, 3)
+        negatives = step_negatives(model.sampler, model, batch.users, 3)
         ego = [
             model.user_embedding.weight[batch.users],
             model.item_embedding.weight[batch.items],
