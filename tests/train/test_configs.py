@@ -23,9 +23,16 @@ def test_every_model_and_eval_validates(model: str, evaluation: str, tmp_path: P
 def test_every_experiment_validates(experiment: str, tmp_path: Path) -> None:
     cfg = compose_train([f"experiment={experiment}"], tmp_path)
     load_settings(cfg)
-    if experiment.startswith("sasrec_ml1m"):  # SASRec's ML-1M: leave-last-out, train + valid
+    if experiment.startswith(("sasrec_ml1m", "bert4rec_ml1m", "gru4rec_ml1m")):
+        # SASRec's ML-1M: leave-last-out, train + valid
         assert cfg.dataset.name == "ml-1m" and cfg.preprocess.name == "item_min5"
         assert cfg.split._target_.endswith("LeaveLastOut") and cfg.model.max_len == 200
+        assert cfg.eval.select == "ndcg_binary@10" and cfg.eval.test_history == "train_valid"
+        return
+    if experiment.startswith("s3rec_beauty_"):  # S3-Rec's Beauty file, leave-last-out
+        assert cfg.dataset.name == "s3rec-beauty" and cfg.preprocess.name == "none"
+        assert cfg.split._target_.endswith("LeaveLastOut")
+        assert cfg.eval.protocol._target_.endswith("FullRanking")
         assert cfg.eval.select == "ndcg_binary@10" and cfg.eval.test_history == "train_valid"
         return
     if experiment.startswith("recbole_ml1m_"):  # RecBole's ML-1M benchmark
