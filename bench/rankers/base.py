@@ -63,8 +63,9 @@ class Ranker(pl.LightningModule):
     """Base class of every ranker (see the module docstring).
 
     Class attributes a subclass may set:
-        train_input: ``"interactions"`` (default), ``"users"``, ``"matrix"`` or
-            ``"sequences"`` (see :class:`~bench.rankers.datamodule.RankDataModule`).
+        train_input: ``"interactions"`` (default), ``"users"``, ``"matrix"``,
+            ``"sequences"`` or ``"masked_sequences"`` (see
+            :class:`~bench.rankers.datamodule.RankDataModule`).
         closed_form: fitted in one step; tested with the fitted state, never checkpointed.
         capabilities: a frozen :class:`~bench.rankers.data.Capabilities` (time order,
             training sequences, fold-in of unseen users, cold users), checked against the split
