@@ -34,7 +34,8 @@ passed. "Not reached" is a result: the time ratio is then a bound.
   ties by file order (:func:`bench.split.order.chronological`). RecBole sorts by timestamp with a
   stable sort, so its leave-one-out split (``eval_args: {split: {LS: valid_and_test}, order: TO,
   mode: full}``) sees exactly our sequences; the driver checks every user's validation item
-  against our split and refuses to run on any difference.
+  and validation input (its length and last item) against our split and refuses to run on any
+  difference.
 - Hyperparameters: hidden width, blocks, heads, dropout (hidden and attention), window, Adam
   learning rate and batch size are copied (:data:`MODEL_KEYS`); RecBole's feed-forward width
   and activation are set to ours (the hidden width, ReLU). Left as they differ: RecBole's
@@ -171,12 +172,15 @@ def atomic_inter(frame: pd.DataFrame, user_vocab: Sequence[str], item_vocab: Seq
 
 
 def split_reference(split: Any, user_vocab: Sequence[str], item_vocab: Sequence[str]) -> dict:
-    """Per user (raw ids): the validation item and the training items (seen, excluded from the
-    validation ranking), as the RecBole driver checks and uses them."""
+    """Per user (raw ids): the validation item and the training items in time order (seen,
+    excluded from the validation ranking; the last one ends RecBole's validation input), as
+    the RecBole driver checks and uses them."""
+    from bench.split.order import per_user_chronological
+
     users = np.asarray(user_vocab, dtype=object)
     items = np.asarray(item_vocab, dtype=object)
     valid = dict(zip(users[split.valid["user"]], items[split.valid["item"]], strict=True))
-    train = split.train.sort_values("user", kind="stable")
+    train = split.train.iloc[per_user_chronological(split.train)]
     seen = {
         str(users[u]): items[group["item"].to_numpy()].tolist()
         for u, group in train.groupby("user", sort=True)
@@ -532,6 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     work = (args.work_dir or default_env_dir().parent / "bench_train").expanduser().resolve()
     work.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
     cfg = compose(args.experiment, args.override)
     reference, sizes = export(cfg, args.seed, work / "recbole_data", "ml-1m-item_min5")
     print(
@@ -539,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{sizes['interactions']:,} interactions, leave-last-out; target valid {args.metric} "
         f">= {args.target}; budget {args.max_minutes:g} min and {args.max_epochs} epochs per "
         f"side; {args.threads} torch threads; {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.2f}"
+        f"{load[0]:.2f}"
     )
     report: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}, "data": sizes}
     report["model"] = dict(cfg.model)
@@ -556,7 +561,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ours = sides.get("ours", {}).get("summary", empty)
     theirs = sides.get("recbole", {}).get("summary", empty)
     report["ratios"] = {clock: ratio(ours, theirs, clock) for clock in ("wall", "cpu")}
+    for key in ("epoch_train_s", "epoch_train_cpu_s"):
+        if ours[key] and theirs[key]:
+            report["ratios"][key] = ours[key] / theirs[key]
+    report["machine"] = {"cpus": os.cpu_count(), "load_start": load, "load_end": os.getloadavg()}
     print(format_table(ours, theirs, args.target, args.metric))
+    loads = ", ".join(f"{x:.2f}" for x in report["machine"]["load_end"])
+    print(f"load average (1, 5, 15 min) at the end: {loads} (shared cores slow both sides)")
     for key, side in sides.items():
         p = side["process"]
         setup = _num(side["summary"]["setup_s"])

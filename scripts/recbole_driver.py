@@ -72,19 +72,31 @@ def seen_index(reference: dict, dataset, users_field: str, items_field: str):
     return indptr, np.concatenate(lists)
 
 
-def check_split(reference: dict, valid_dataset, dataset, users_field: str, items_field: str):
-    """Every user's validation item in RecBole's split is ours; returns the user count."""
+def check_split(reference: dict, valid_dataset, dataset, config, max_len: int) -> int:
+    """Every user's validation item in RecBole's split is ours, and so is the input it is
+    predicted from (length: our training items, at most ``max_len``; last item: our latest
+    training item); returns the number of validation users."""
+    users_field, items_field = config["USER_ID_FIELD"], config["ITEM_ID_FIELD"]
     feat = valid_dataset.inter_feat
-    users = dataset.id2token(users_field, feat[users_field].numpy())
-    items = dataset.id2token(items_field, feat[items_field].numpy())
-    theirs = dict(zip(users.tolist(), items.tolist(), strict=True))
-    if theirs != reference["valid"]:
-        wrong = [u for u in reference["valid"] if theirs.get(u) != reference["valid"][u]]
+    users = dataset.id2token(users_field, feat[users_field].numpy()).tolist()
+    items = dataset.id2token(items_field, feat[items_field].numpy()).tolist()
+    lists = feat[items_field + config["LIST_SUFFIX"]].numpy()
+    lengths = feat[config["ITEM_LIST_LENGTH_FIELD"]].numpy()
+    last = dataset.id2token(items_field, lists[np.arange(len(lists)), lengths - 1]).tolist()
+    wrong = [
+        user
+        for user, item, length, latest in zip(users, items, lengths, last, strict=True)
+        if reference["valid"].get(user) != item
+        or int(length) != min(max_len, len(reference["seen"].get(user, [])))
+        or reference["seen"][user][-1] != latest
+    ]
+    wrong += sorted(set(reference["valid"]) - set(users))
+    if wrong:
         raise SystemExit(
-            f"RecBole's validation split differs from ours for {len(wrong)} users "
-            f"(e.g. user {wrong[:1]}); refusing to compare different data"
+            f"RecBole's validation data differ from our split for {len(wrong)} users (e.g. user "
+            f"{wrong[0]}: RecBole's validation item or input sequence); refusing to compare"
         )
-    return len(theirs)
+    return len(users)
 
 
 def main() -> None:
@@ -106,7 +118,8 @@ def main() -> None:
     train_data, valid_data, _ = data_preparation(config, dataset)
     users_field, items_field = config["USER_ID_FIELD"], config["ITEM_ID_FIELD"]
     reference = json.loads(Path(spec["reference"]).read_text())
-    n_valid = check_split(reference, valid_data._dataset, dataset, users_field, items_field)
+    max_len = int(config["MAX_ITEM_LIST_LENGTH"])
+    n_valid = check_split(reference, valid_data._dataset, dataset, config, max_len)
     indptr, indices = seen_index(reference, dataset, users_field, items_field)
     keep_seen = bool(spec.get("keep_seen"))
 
