@@ -52,7 +52,12 @@ from torch import Tensor, nn
 
 from bench.rankers import Capabilities, Ranker, SequenceBatch, TrainingData, UserBatch
 from bench.rankers.losses import full_cross_entropy, gbce, gbce_beta, sampled_bce
-from bench.rankers.samplers import NEGATIVE_SAMPLERS, NegativeSampler
+from bench.rankers.samplers import (
+    NEGATIVE_SAMPLERS,
+    NegativeSampler,
+    check_negatives,
+    step_negatives,
+)
 
 LOSSES = ("ce", "bce", "gbce")
 
@@ -119,10 +124,7 @@ class SASRec(Ranker):
         _check_int("n_negatives", n_negatives)
         if not 0.0 <= float(gbce_t) <= 1.0:
             raise ValueError(f"model.gbce_t={gbce_t!r} must be in [0, 1]")
-        if negatives not in NEGATIVE_SAMPLERS:
-            raise ValueError(
-                f"model.negatives={negatives!r} is not one of {sorted(NEGATIVE_SAMPLERS)}"
-            )
+        check_negatives(negatives)
         if loss != "ce" and n_negatives > n_items - 1:
             raise ValueError(f"model.n_negatives={n_negatives} must be <= n_items - 1")
         self.save_hyperparameters()
@@ -199,16 +201,8 @@ class SASRec(Ranker):
 
     # -- training -------------------------------------------------------------------------------
     def _negatives(self, users: Tensor, batch_idx: int) -> Tensor:
-        if self.sampler is None:
-            raise RuntimeError(
-                "SASRec with a sampled loss has no negative sampler: call prepare(data) before "
-                "fitting (bench.rankers.prepare_ranker; the runner and fit_ranker do)"
-            )
         k = int(self.hparams.n_negatives)
-        drawn = self.sampler.sample(
-            users, epoch=self.current_epoch, step=batch_idx, rank=self.global_rank, n=k
-        )
-        return drawn.reshape(-1, k)
+        return step_negatives(self.sampler, self, users, batch_idx, n=k).reshape(-1, k)
 
     def training_loss(self, batch: SequenceBatch, batch_idx: int = 0) -> Tensor:
         """The training loss of a batch (mean over the positions with a target)."""
