@@ -158,3 +158,21 @@ def test_data_module_takes_the_ranker_masking(split: Split) -> None:
     rows = dm.train_masked_sequences
     assert (rows.mask_prob, rows.mask_last_prob, rows.seed, rows.max_len) == (0.3, 0.1, 4, 6)
     assert dm.train_input == "masked_sequences"
+
+
+def test_a_fit_draws_by_epoch_and_step(split: Split, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lightning reaches the keyed sampler's set_epoch: each epoch's steps carry their keys."""
+    from baselines.bert4rec import BERT4Rec
+    from bench.rankers.testing import fit_ranker
+
+    keys: list[tuple[int, int, int]] = []
+    build = MaskedItemSequences.__call__
+
+    def record(self: MaskedItemSequences, key: BatchKey) -> SequenceBatch:
+        keys.append((key.epoch, key.step, key.rank))
+        return build(self, key)
+
+    monkeypatch.setattr(MaskedItemSequences, "__call__", record)
+    ranker = BERT4Rec(n_users=6, n_items=20, hidden_dim=8, n_layers=1, max_len=6, batch_size=4)
+    fit_ranker(ranker, split, max_epochs=2)
+    assert keys == [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 0)]
