@@ -22,7 +22,7 @@ class TestBERT4Rec(RankerContract):
     ranker_class = BERT4Rec
     params: ClassVar[dict] = {
         "hidden_dim": 32,
-        "n_layers": 2,
+        "n_layers": 1,
         "n_heads": 2,
         "dropout": 0.0,
         "max_len": 20,
@@ -31,9 +31,10 @@ class TestBERT4Rec(RankerContract):
         "batch_size": 64,
     }
     max_epochs = 8
-    # measured 0.0404 after 8 epochs (ml-100k, leave-last-out, seed 0; random ~0.003, Pop
-    # 0.0449): the cloze task learns slowly (0.056 on validation after 20 epochs at lr 2e-3)
-    min_ndcg = 0.033
+    # measured 0.0414 / 0.0415 after 8 epochs with 1 / 2 torch threads (ml-100k, leave-last-out,
+    # seed 0; random ~0.003, Pop 0.0449). Two blocks learned less and varied with the thread
+    # count (0.0404 / 0.0310): the cloze task learns slowly on 8 epochs.
+    min_ndcg = 0.035
 
     def test_scores_come_from_the_appended_mask(self, fitted: Fitted) -> None:
         model = fitted.ranker.eval()
