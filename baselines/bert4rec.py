@@ -43,19 +43,7 @@ from torch import Tensor, nn
 
 from bench.rankers import Capabilities, Ranker, SequenceBatch, UserBatch
 from bench.rankers.losses import full_cross_entropy
-
-
-def _check_int(name: str, value: object, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"model.{name}={value!r} must be an integer >= {low}")
-    return value
-
-
-def _check_probability(name: str, value: object, *, zero: bool) -> float:
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not ((zero and value == 0) or 0.0 < value <= 1.0):
-        raise ValueError(f"model.{name}={value!r} must be in {'[0, 1]' if zero else '(0, 1]'}")
-    return float(value)
+from bench.rankers.params import check_int, check_positive, check_probability, check_rate
 
 
 class BERT4Rec(Ranker):
@@ -96,20 +84,18 @@ class BERT4Rec(Ranker):
         batch_size: int = 128,
         compile: bool = False,
     ) -> None:
-        _check_int("batch_size", batch_size)
-        _check_int("max_len", max_len, low=2)
+        check_int("model.batch_size", batch_size)
+        check_int("model.max_len", max_len, low=2)
         super().__init__(n_users, n_items, batch_size=batch_size, sequence_length=max_len)
-        _check_int("hidden_dim", hidden_dim)
-        _check_int("n_layers", n_layers)
-        _check_int("n_heads", n_heads)
+        check_int("model.hidden_dim", hidden_dim)
+        check_int("model.n_layers", n_layers)
+        check_int("model.n_heads", n_heads)
         if hidden_dim % n_heads:
             raise ValueError(f"model.n_heads={n_heads!r} must divide model.hidden_dim={hidden_dim}")
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"model.dropout={dropout!r} must be in [0, 1)")
-        mask_prob = _check_probability("mask_prob", mask_prob, zero=False)
-        mask_last_prob = _check_probability("mask_last_prob", mask_last_prob, zero=True)
-        if not float(lr) > 0.0:
-            raise ValueError(f"model.lr={lr!r} must be > 0 (Adam learning rate)")
+        check_rate("model.dropout", dropout)
+        mask_prob = check_probability("model.mask_prob", mask_prob, zero=False)
+        mask_last_prob = check_probability("model.mask_last_prob", mask_last_prob, zero=True)
+        check_positive("model.lr", lr, "Adam learning rate")
         if not float(weight_decay) >= 0.0:
             raise ValueError(f"model.weight_decay={weight_decay!r} must be >= 0")
         self.save_hyperparameters()

@@ -37,22 +37,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from bench.rankers import Capabilities, Ranker, SequenceBatch, TrainingData, UserBatch
-from bench.rankers.losses import full_cross_entropy, gbce, gbce_beta, sampled_bce
-from bench.rankers.samplers import (
-    NEGATIVE_SAMPLERS,
-    NegativeSampler,
-    check_negatives,
-    step_negatives,
-)
-
-LOSSES = ("ce", "bce", "gbce")
-
-
-def _check_int(name: str, value: object, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"model.{name}={value!r} must be an integer >= {low}")
-    return value
+from bench.rankers.next_item import NextItemRanker
+from bench.rankers.params import check_int, check_rate
 
 
 def left_aligned_index(padding: Tensor) -> Tensor:
@@ -68,7 +54,7 @@ def left_aligned_index(padding: Tensor) -> Tensor:
     return (torch.arange(width, device=padding.device) + shift) % width
 
 
-class GRU4Rec(Ranker):
+class GRU4Rec(NextItemRanker):
     """GRU4Rec with a choice of loss (see the module docstring).
 
     Args:
@@ -85,9 +71,6 @@ class GRU4Rec(Ranker):
         negatives: ``"uniform"`` or ``"popularity"`` negative sampling.
     """
 
-    train_input = "sequences"
-    capabilities = Capabilities(time_order=True, sequences=True, folds_in_users=True)
-
     def __init__(
         self,
         n_users: int,
@@ -103,25 +86,21 @@ class GRU4Rec(Ranker):
         gbce_t: float = 0.75,
         negatives: str = "uniform",
     ) -> None:
-        _check_int("batch_size", batch_size)
-        _check_int("max_len", max_len)
-        super().__init__(n_users, n_items, batch_size=batch_size, sequence_length=max_len)
-        _check_int("hidden_dim", hidden_dim)
-        _check_int("n_layers", n_layers)
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"model.dropout={dropout!r} must be in [0, 1)")
-        if not float(lr) > 0.0:
-            raise ValueError(f"model.lr={lr!r} must be > 0 (Adam learning rate)")
-        if loss not in LOSSES:
-            raise ValueError(f"model.loss={loss!r} is not one of {LOSSES}")
-        _check_int("n_negatives", n_negatives)
-        if not 0.0 <= float(gbce_t) <= 1.0:
-            raise ValueError(f"model.gbce_t={gbce_t!r} must be in [0, 1]")
-        check_negatives(negatives)
-        if loss != "ce" and n_negatives > n_items - 1:
-            raise ValueError(f"model.n_negatives={n_negatives} must be <= n_items - 1")
+        super().__init__(
+            n_users,
+            n_items,
+            max_len=max_len,
+            lr=lr,
+            batch_size=batch_size,
+            loss=loss,
+            n_negatives=n_negatives,
+            gbce_t=gbce_t,
+            negatives=negatives,
+        )
+        check_int("model.hidden_dim", hidden_dim)
+        check_int("model.n_layers", n_layers)
+        check_rate("model.dropout", dropout)
         self.save_hyperparameters()
-        self.beta = gbce_beta(n_negatives, n_items, float(gbce_t)) if loss == "gbce" else 1.0
         self.item_embedding = nn.Embedding(n_items + 1, hidden_dim, padding_idx=n_items)
         nn.init.normal_(self.item_embedding.weight, std=0.02)
         with torch.no_grad():
@@ -134,20 +113,14 @@ class GRU4Rec(Ranker):
             batch_first=True,
             dropout=float(dropout) if n_layers > 1 else 0.0,
         )
-        self.sampler: NegativeSampler | None = None
-
-    def prepare(self, data: TrainingData) -> None:
-        if self.hparams.loss != "ce":
-            self.sampler = NEGATIVE_SAMPLERS[self.hparams.negatives].from_data(data)
 
     # -- the network ----------------------------------------------------------------------------
     def encode(self, inputs: Tensor) -> Tensor:
         """``[batch, width, hidden_dim]`` GRU states of left-padded item sequences (``width <=
         max_len``); position ``j`` depends only on the items at ``<= j``, padding positions
         hold zeros."""
-        width, max_len = inputs.shape[1], int(self.hparams.max_len)
-        if width > max_len:
-            raise ValueError(f"sequences of {width} items are longer than model.max_len={max_len}")
+        self.check_width(inputs)
+        width = inputs.shape[1]
         padding = inputs == self.n_items
         x = self.dropout(self.item_embedding(inputs.gather(1, left_aligned_index(padding))))
         states, _ = self.gru(x)
@@ -158,37 +131,5 @@ class GRU4Rec(Ranker):
         return self.dropout(states) * (~padding)[..., None]
 
     @property
-    def _items(self) -> Tensor:
+    def item_vectors(self) -> Tensor:
         return self.item_embedding.weight[: self.n_items]
-
-    # -- training -------------------------------------------------------------------------------
-    def training_loss(self, batch: SequenceBatch, batch_idx: int = 0) -> Tensor:
-        """The training loss of a batch (mean over the positions with a target)."""
-        hidden = self.encode(batch.inputs)
-        keep = batch.has_target
-        states, targets = hidden[keep], batch.targets[keep]
-        items = self._items
-        if self.hparams.loss == "ce":
-            return full_cross_entropy(states @ items.T, targets)
-        users = batch.users.repeat_interleave(keep.sum(1))
-        k = int(self.hparams.n_negatives)
-        negatives = step_negatives(self.sampler, self, users, batch_idx, n=k).reshape(-1, k)
-        positive = (states * items[targets]).sum(-1)
-        negative = torch.einsum("nd,nkd->nk", states, items[negatives])
-        if self.hparams.loss == "bce":
-            return sampled_bce(positive, negative)
-        return gbce(positive, negative, self.beta)
-
-    def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
-        loss = self.training_loss(batch, batch_idx)
-        self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=len(batch))
-        return loss
-
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.parameters(), lr=float(self.hparams.lr))
-
-    # -- scoring --------------------------------------------------------------------------------
-    def score(self, batch: UserBatch) -> Tensor:
-        if batch.sequence is None:
-            raise ValueError("GRU4Rec scores from UserBatch.sequence; the batch has none")
-        return self.encode(batch.sequence)[:, -1] @ self._items.T

@@ -50,6 +50,7 @@ import torch
 from torch import Tensor, nn
 
 from bench.rankers import InteractionBatch, Ranker, TrainingData, UserBatch
+from bench.rankers.params import check_int
 from bench.rankers.samplers import (
     NEGATIVE_SAMPLERS,
     NegativeSampler,
@@ -121,12 +122,6 @@ class _Propagate(torch.autograd.Function):
         return None, ctx.graph.mm(grad)
 
 
-def _check_int(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"model.{name}={value!r} must be an integer >= {low}")
-    return value
-
-
 class LightGCN(Ranker):
     """LightGCN with layer-mean readout, BPR loss and RecBole's regulariser.
 
@@ -156,8 +151,8 @@ class LightGCN(Ranker):
         negatives: str = "uniform",
     ) -> None:
         super().__init__(n_users, n_items, batch_size=batch_size)
-        _check_int("embedding_dim", embedding_dim, 1)
-        _check_int("n_layers", n_layers, 0)
+        check_int("model.embedding_dim", embedding_dim, 1)
+        check_int("model.n_layers", n_layers, 0)
         if not float(lr) > 0:
             raise ValueError(f"model.lr={lr!r} must be > 0 (Adam learning rate)")
         if not float(l2) >= 0:

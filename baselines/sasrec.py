@@ -50,25 +50,11 @@ import math
 import torch
 from torch import Tensor, nn
 
-from bench.rankers import Capabilities, Ranker, SequenceBatch, TrainingData, UserBatch
-from bench.rankers.losses import full_cross_entropy, gbce, gbce_beta, sampled_bce
-from bench.rankers.samplers import (
-    NEGATIVE_SAMPLERS,
-    NegativeSampler,
-    check_negatives,
-    step_negatives,
-)
-
-LOSSES = ("ce", "bce", "gbce")
+from bench.rankers.next_item import NextItemRanker
+from bench.rankers.params import check_int, check_rate
 
 
-def _check_int(name: str, value: object, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"model.{name}={value!r} must be an integer >= {low}")
-    return value
-
-
-class SASRec(Ranker):
+class SASRec(NextItemRanker):
     """SASRec with a choice of loss (see the module docstring).
 
     Args:
@@ -87,9 +73,6 @@ class SASRec(Ranker):
         compile: ``torch.compile`` the Transformer blocks when training starts (GPU).
     """
 
-    train_input = "sequences"
-    capabilities = Capabilities(time_order=True, sequences=True, folds_in_users=True)
-
     def __init__(
         self,
         n_users: int,
@@ -107,28 +90,24 @@ class SASRec(Ranker):
         negatives: str = "uniform",
         compile: bool = False,
     ) -> None:
-        _check_int("batch_size", batch_size)
-        _check_int("max_len", max_len)
-        super().__init__(n_users, n_items, batch_size=batch_size, sequence_length=max_len)
-        _check_int("hidden_dim", hidden_dim)
-        _check_int("n_layers", n_layers)
-        _check_int("n_heads", n_heads)
+        super().__init__(
+            n_users,
+            n_items,
+            max_len=max_len,
+            lr=lr,
+            batch_size=batch_size,
+            loss=loss,
+            n_negatives=n_negatives,
+            gbce_t=gbce_t,
+            negatives=negatives,
+        )
+        check_int("model.hidden_dim", hidden_dim)
+        check_int("model.n_layers", n_layers)
+        check_int("model.n_heads", n_heads)
         if hidden_dim % n_heads:
             raise ValueError(f"model.n_heads={n_heads!r} must divide model.hidden_dim={hidden_dim}")
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"model.dropout={dropout!r} must be in [0, 1)")
-        if not float(lr) > 0.0:
-            raise ValueError(f"model.lr={lr!r} must be > 0 (Adam learning rate)")
-        if loss not in LOSSES:
-            raise ValueError(f"model.loss={loss!r} is not one of {LOSSES}")
-        _check_int("n_negatives", n_negatives)
-        if not 0.0 <= float(gbce_t) <= 1.0:
-            raise ValueError(f"model.gbce_t={gbce_t!r} must be in [0, 1]")
-        check_negatives(negatives)
-        if loss != "ce" and n_negatives > n_items - 1:
-            raise ValueError(f"model.n_negatives={n_negatives} must be <= n_items - 1")
+        check_rate("model.dropout", dropout)
         self.save_hyperparameters()
-        self.beta = gbce_beta(n_negatives, n_items, float(gbce_t)) if loss == "gbce" else 1.0
         self.item_embedding = nn.Embedding(n_items + 1, hidden_dim, padding_idx=n_items)
         self.position_embedding = nn.Embedding(max_len, hidden_dim)
         self.dropout = nn.Dropout(float(dropout))
@@ -145,7 +124,6 @@ class SASRec(Ranker):
         self.encoder = nn.TransformerEncoder(block, n_layers, enable_nested_tensor=False)
         self.final_norm = nn.LayerNorm(hidden_dim, eps=1e-8)
         self.apply(self._init_weights)
-        self.sampler: NegativeSampler | None = None
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
@@ -162,10 +140,6 @@ class SASRec(Ranker):
         elif isinstance(module, nn.MultiheadAttention):
             nn.init.normal_(module.in_proj_weight, std=0.02)
             nn.init.zeros_(module.in_proj_bias)
-
-    def prepare(self, data: TrainingData) -> None:
-        if self.hparams.loss != "ce":
-            self.sampler = NEGATIVE_SAMPLERS[self.hparams.negatives].from_data(data)
 
     def on_fit_start(self) -> None:
         if self.hparams.compile:
@@ -184,9 +158,8 @@ class SASRec(Ranker):
     def encode(self, inputs: Tensor) -> Tensor:
         """``[batch, width, hidden_dim]`` hidden states of left-padded item sequences
         (``width <= max_len``); position ``j`` depends only on the items at ``<= j``."""
-        width, max_len = inputs.shape[1], int(self.hparams.max_len)
-        if width > max_len:
-            raise ValueError(f"sequences of {width} items are longer than model.max_len={max_len}")
+        self.check_width(inputs)
+        width, max_len = inputs.shape[1], self.max_len
         padding = inputs == self.n_items
         positions = torch.arange(max_len - width, max_len, device=inputs.device)
         scale = math.sqrt(int(self.hparams.hidden_dim))
@@ -196,40 +169,5 @@ class SASRec(Ranker):
         return self.final_norm(x)
 
     @property
-    def _items(self) -> Tensor:
+    def item_vectors(self) -> Tensor:
         return self.item_embedding.weight[: self.n_items]
-
-    # -- training -------------------------------------------------------------------------------
-    def _negatives(self, users: Tensor, batch_idx: int) -> Tensor:
-        k = int(self.hparams.n_negatives)
-        return step_negatives(self.sampler, self, users, batch_idx, n=k).reshape(-1, k)
-
-    def training_loss(self, batch: SequenceBatch, batch_idx: int = 0) -> Tensor:
-        """The training loss of a batch (mean over the positions with a target)."""
-        hidden = self.encode(batch.inputs)
-        keep = batch.has_target
-        states, targets = hidden[keep], batch.targets[keep]
-        items = self._items
-        if self.hparams.loss == "ce":
-            return full_cross_entropy(states @ items.T, targets)
-        users = batch.users.repeat_interleave(keep.sum(1))
-        negatives = self._negatives(users, batch_idx)
-        positive = (states * items[targets]).sum(-1)
-        negative = torch.einsum("nd,nkd->nk", states, items[negatives])
-        if self.hparams.loss == "bce":
-            return sampled_bce(positive, negative)
-        return gbce(positive, negative, self.beta)
-
-    def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
-        loss = self.training_loss(batch, batch_idx)
-        self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=len(batch))
-        return loss
-
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.parameters(), lr=float(self.hparams.lr))
-
-    # -- scoring --------------------------------------------------------------------------------
-    def score(self, batch: UserBatch) -> Tensor:
-        if batch.sequence is None:
-            raise ValueError("SASRec scores from UserBatch.sequence; the batch has none")
-        return self.encode(batch.sequence)[:, -1] @ self._items.T

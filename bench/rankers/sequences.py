@@ -63,6 +63,7 @@ import torch
 
 from bench.rankers.batch import SequenceBatch
 from bench.rankers.history import padded_sequences
+from bench.rankers.params import check_probability
 from bench.rankers.samplers import ShuffledBatches, step_seed
 
 
@@ -147,18 +148,6 @@ class KeyedBatches:
             yield BatchKey(positions, epoch, step, rank)
 
 
-def _check_probability(name: str, value: object, *, zero: bool) -> float:
-    low_ok = zero and value == 0
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not (low_ok or 0.0 < value <= 1.0)
-    ):
-        bound = "[0, 1]" if zero else "(0, 1]"
-        raise ValueError(f"{name}={value!r} must be a probability in {bound}")
-    return float(value)
-
-
 class MaskedItemSequences:
     """Masked-item rows (BERT4Rec's cloze task): each training user's last ``max_len`` items
     with random positions replaced by the mask token ``n_items + 1`` (see the module docs).
@@ -185,8 +174,8 @@ class MaskedItemSequences:
     ) -> None:
         if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1:
             raise ValueError(f"sequence_length={max_len!r} must be a positive integer")
-        self.mask_prob = _check_probability("mask_prob", mask_prob, zero=False)
-        self.mask_last_prob = _check_probability("mask_last_prob", mask_last_prob, zero=True)
+        self.mask_prob = check_probability("mask_prob", mask_prob, zero=False)
+        self.mask_last_prob = check_probability("mask_last_prob", mask_last_prob, zero=True)
         self.indptr = np.asarray(indptr, dtype=np.int64)
         self.items = np.asarray(items, dtype=np.int64)
         self.n_items, self.max_len, self.seed = int(n_items), max_len, int(seed)

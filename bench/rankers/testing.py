@@ -76,6 +76,52 @@ def with_cold_users(split: Split, n: int = 5) -> tuple[Split, np.ndarray]:
     return replace(split, train=keep(split.train), valid=keep(split.valid), audit=None), cold
 
 
+def walk_split(n_users: int = 20, n_items: int = 30, length: int = 10) -> Split:
+    """A leave-last-out split in which user ``u`` walks the items ``u, u + 1, ...`` (mod
+    ``n_items``), ``length`` training steps then one validation and one test item: the next item
+    is always the current one plus 1, which any sequential ranker can learn.
+
+    Example:
+        >>> split = walk_split(n_users=2, n_items=5, length=3)
+        >>> split.train[split.train.user == 1].item.tolist(), split.test.item.tolist()
+        ([1, 2, 3], [4, 0])
+    """
+    import pandas as pd
+
+    rows = [(u, (u + j) % n_items, j) for u in range(n_users) for j in range(length + 2)]
+    frame = pd.DataFrame(rows, columns=["user", "item", "timestamp"])
+    frame["order"] = np.arange(len(frame))
+    last = frame.groupby("user")["timestamp"].transform("max")
+
+    def part(keep: Any) -> Any:
+        return frame[keep].reset_index(drop=True)
+
+    return Split(
+        "leave_last_out",
+        train=part(frame["timestamp"] < last - 1),
+        valid=part(frame["timestamp"] == last - 1),
+        test=part(frame["timestamp"] == last),
+        n_users=n_users,
+        n_items=n_items,
+    )
+
+
+def next_item_loss(model: Any, split: Split) -> float:
+    """A next-item ranker's training loss over every training row of ``split`` at once, in eval
+    mode (no dropout), without gradients; prepares the model's sampler first if needed."""
+    rows = RankDataModule(
+        split, train_input="sequences", sequence_length=model.batching.sequence_length
+    ).train_sequences
+    if getattr(model, "sampler", None) is None:
+        prepare_ranker(model, split, seed=0)
+    mode = model.training
+    model.eval()
+    with torch.no_grad():
+        value = float(model.training_loss(rows(np.arange(len(rows)))))
+    model.train(mode)
+    return value
+
+
 @dataclass
 class Fitted:
     """A ranker fitted and tested by :func:`fit_ranker`."""

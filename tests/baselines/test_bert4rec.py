@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from torch.nn import functional as F
@@ -14,7 +13,7 @@ from torch.nn import functional as F
 from baselines.bert4rec import BERT4Rec
 from bench.rankers import CapabilityError, RankDataModule, SequenceBatch, UserBatch
 from bench.rankers.sequences import BatchKey
-from bench.rankers.testing import Fitted, RankerContract, fit_ranker, score_batch
+from bench.rankers.testing import Fitted, RankerContract, fit_ranker, score_batch, walk_split
 from bench.split import Split
 
 
@@ -47,23 +46,6 @@ class TestBERT4Rec(RankerContract):
         scores = score_batch(model, batch)
         torch.testing.assert_close(scores, expected.double())
         assert not torch.allclose(scores, without.double(), atol=1e-3)
-
-
-def _pattern_split(n_users: int = 20, n_items: int = 30, length: int = 10) -> Split:
-    """User ``u`` walks the items ``u, u + 1, ...`` (mod ``n_items``): next item = item + 1."""
-    rows = [(u, (u + j) % n_items, j) for u in range(n_users) for j in range(length + 2)]
-    frame = pd.DataFrame(rows, columns=["user", "item", "timestamp"])
-    frame["order"] = np.arange(len(frame))
-    last = frame.groupby("user")["timestamp"].transform("max")
-    part = lambda keep: frame[keep].reset_index(drop=True)  # noqa: E731
-    return Split(
-        "leave_last_out",
-        train=part(frame["timestamp"] < last - 1),
-        valid=part(frame["timestamp"] == last - 1),
-        test=part(frame["timestamp"] == last),
-        n_users=n_users,
-        n_items=n_items,
-    )
 
 
 def _model(**kwargs: object) -> BERT4Rec:
@@ -126,7 +108,7 @@ def test_loss_is_cross_entropy_at_the_masked_positions_only() -> None:
 
 
 def test_refused_on_random_holdout_with_one_line() -> None:
-    split = replace(_pattern_split(), name="random_holdout")
+    split = replace(walk_split(), name="random_holdout")
     with pytest.raises(CapabilityError, match="needs time order") as info:
         fit_ranker(_model(), split)
     assert "\n" not in str(info.value)
@@ -146,7 +128,7 @@ def _full_loss(model: BERT4Rec, split: Split) -> float:
 
 
 def test_training_lowers_the_loss_and_learns_the_pattern() -> None:
-    split = _pattern_split()
+    split = walk_split()
     model = _model(hidden_dim=32, lr=3e-3, mask_last_prob=0.2)
     before = _full_loss(model, split)
     fitted = fit_ranker(model, split, max_epochs=60)  # measured: 3.37 -> 1.50, ndcg@10 0.856

@@ -5,14 +5,19 @@ from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 from baselines.gru4rec import GRU4Rec
-from bench.rankers import CapabilityError, RankDataModule, UserBatch, training_data
-from bench.rankers.testing import Fitted, RankerContract, fit_ranker, score_batch
-from bench.split import Split
+from bench.rankers import CapabilityError, RankDataModule, UserBatch
+from bench.rankers.testing import (
+    Fitted,
+    RankerContract,
+    fit_ranker,
+    next_item_loss,
+    score_batch,
+    walk_split,
+)
 
 
 class TestGRU4Rec(RankerContract):
@@ -40,41 +45,11 @@ class TestGRU4Rec(RankerContract):
         assert not torch.allclose(moved[:, 12:], base[:, 12:])
 
 
-def _pattern_split(n_users: int = 20, n_items: int = 30, length: int = 10) -> Split:
-    """User ``u`` walks the items ``u, u + 1, ...`` (mod ``n_items``): next item = item + 1."""
-    rows = [(u, (u + j) % n_items, j) for u in range(n_users) for j in range(length + 2)]
-    frame = pd.DataFrame(rows, columns=["user", "item", "timestamp"])
-    frame["order"] = np.arange(len(frame))
-    last = frame.groupby("user")["timestamp"].transform("max")
-    part = lambda keep: frame[keep].reset_index(drop=True)  # noqa: E731
-    return Split(
-        "leave_last_out",
-        train=part(frame["timestamp"] < last - 1),
-        valid=part(frame["timestamp"] == last - 1),
-        test=part(frame["timestamp"] == last),
-        n_users=n_users,
-        n_items=n_items,
-    )
-
-
 def _model(loss: str = "ce", **kwargs: object) -> GRU4Rec:
     torch.manual_seed(0)
     params = {"hidden_dim": 16, "n_layers": 1, "dropout": 0.0, "max_len": 6, "lr": 1e-2,
               "batch_size": 4, "loss": loss, "n_negatives": 3, **kwargs}  # fmt: skip
     return GRU4Rec(n_users=20, n_items=30, **params)
-
-
-def _full_loss(model: GRU4Rec, split: Split) -> float:
-    dm = RankDataModule(split, train_input="sequences", sequence_length=model.hparams.max_len)
-    rows = dm.train_sequences
-    if model.sampler is None:
-        model.prepare(training_data(split, seed=0))
-    mode = model.training
-    model.eval()
-    with torch.no_grad():
-        value = float(model.training_loss(rows(np.arange(len(rows)))))
-    model.train(mode)
-    return value
 
 
 @pytest.mark.parametrize("n_layers", [1, 2])
@@ -123,7 +98,7 @@ def test_cold_users_score_every_item_zero() -> None:
 
 
 def test_refused_on_random_holdout_with_one_line() -> None:
-    split = replace(_pattern_split(), name="random_holdout")
+    split = replace(walk_split(), name="random_holdout")
     with pytest.raises(CapabilityError, match="needs time order") as info:
         fit_ranker(_model(), split)
     assert "\n" not in str(info.value)
@@ -132,11 +107,11 @@ def test_refused_on_random_holdout_with_one_line() -> None:
 
 @pytest.mark.parametrize(("loss", "min_ndcg"), [("ce", 0.7), ("bce", 0.7), ("gbce", 0.35)])
 def test_training_lowers_the_loss_and_learns_the_pattern(loss: str, min_ndcg: float) -> None:
-    split = _pattern_split()
+    split = walk_split()
     model = _model(loss)
-    before = _full_loss(model, split)
+    before = next_item_loss(model, split)
     fitted = fit_ranker(model, split, max_epochs=40)
-    after = _full_loss(model, split)
+    after = next_item_loss(model, split)
     assert after < 0.5 * before, (before, after)
     # 18 of the 20 test transitions (item u + 10 -> u + 11) occur in other users' training;
     # measured ndcg@10 / hitrate@10: gbce (3 negatives of 29, t = 0.75) 0.44 / 0.80, bce 0.74
@@ -145,7 +120,7 @@ def test_training_lowers_the_loss_and_learns_the_pattern(loss: str, min_ndcg: fl
 
 
 def test_sampled_negatives_avoid_training_items_and_repeat_by_step() -> None:
-    split = _pattern_split(n_users=4, n_items=30, length=5)
+    split = walk_split(n_users=4, n_items=30, length=5)
     model = GRU4Rec(n_users=4, n_items=30, hidden_dim=8, max_len=4, loss="bce", n_negatives=5)
     rows = RankDataModule(split, train_input="sequences", sequence_length=4).train_sequences
     with pytest.raises(RuntimeError, match=r"GRU4Rec has no negative sampler"):
