@@ -42,6 +42,7 @@ import torch
 from torch import Tensor, nn
 
 from bench.rankers import Capabilities, Ranker, SequenceBatch, UserBatch
+from bench.rankers.init import init_transformer_weights
 from bench.rankers.losses import full_cross_entropy
 from bench.rankers.params import check_int, check_positive, check_probability, check_rate
 
@@ -116,23 +117,7 @@ class BERT4Rec(Ranker):
             norm_first=False,
         )
         self.encoder = nn.TransformerEncoder(block, n_layers, enable_nested_tensor=False)
-        self.apply(self._init_weights)
-
-    @staticmethod
-    def _init_weights(module: nn.Module) -> None:
-        """Normal(0, 0.02) weights and zero biases (BERT), zero padding row."""
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, std=0.02)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, std=0.02)
-            if module.padding_idx is not None:
-                with torch.no_grad():
-                    module.weight[module.padding_idx].zero_()
-        elif isinstance(module, nn.MultiheadAttention):
-            nn.init.normal_(module.in_proj_weight, std=0.02)
-            nn.init.zeros_(module.in_proj_bias)
+        self.apply(init_transformer_weights)
 
     def on_fit_start(self) -> None:
         if self.hparams.compile:

@@ -50,6 +50,7 @@ import math
 import torch
 from torch import Tensor, nn
 
+from bench.rankers.init import init_transformer_weights
 from bench.rankers.next_item import NextItemRanker
 from bench.rankers.params import check_int, check_rate
 
@@ -123,23 +124,7 @@ class SASRec(NextItemRanker):
         )
         self.encoder = nn.TransformerEncoder(block, n_layers, enable_nested_tensor=False)
         self.final_norm = nn.LayerNorm(hidden_dim, eps=1e-8)
-        self.apply(self._init_weights)
-
-    @staticmethod
-    def _init_weights(module: nn.Module) -> None:
-        """Normal(0, 0.02) weights and zero biases (SASRec+ and RecBole), zero padding row."""
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, std=0.02)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, std=0.02)
-            if module.padding_idx is not None:
-                with torch.no_grad():
-                    module.weight[module.padding_idx].zero_()
-        elif isinstance(module, nn.MultiheadAttention):
-            nn.init.normal_(module.in_proj_weight, std=0.02)
-            nn.init.zeros_(module.in_proj_bias)
+        self.apply(init_transformer_weights)
 
     def on_fit_start(self) -> None:
         if self.hparams.compile:

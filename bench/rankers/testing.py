@@ -351,3 +351,114 @@ class RankerContract:
             _scores(fresh, fitted.datamodule, users),
             _scores(fitted.ranker, fitted.datamodule, users),
         )
+
+
+class NextItemContract(RankerContract):
+    """:class:`RankerContract` plus the checks every
+    :class:`~bench.rankers.next_item.NextItemRanker` shares (SASRec, GRU4Rec, a new next-item
+    candidate), so a model's test file holds only what is its own::
+
+        class TestGRU4Rec(NextItemContract):
+            ranker_class = GRU4Rec
+            params = {"hidden_dim": 32, "max_len": 20, "lr": 1e-2, "batch_size": 64}
+            tiny_params = {"hidden_dim": 16, "max_len": 6, "lr": 1e-2, "batch_size": 4}
+            max_epochs, min_ndcg = 8, 0.05
+
+    On top of the contract (fitted on ML-100K leave-last-out) it checks that a changed item at
+    position 12 of real test sequences leaves the states before it unchanged and moves the ones
+    after; that the model is refused on a random split with one line; that each loss (``ce``,
+    ``bce``, ``gbce``) halves the training loss of :func:`walk_split` in 40 epochs and learns its
+    walk (test NDCG@10 above ``pattern_min_ndcg[loss]``, HR@10 at least 0.75); that sampled
+    negatives avoid the user's training items and repeat by step; gSASRec's beta; and that each
+    bad hyperparameter of ``bad_hyperparameters`` is refused with one line naming its key.
+
+    Attributes:
+        tiny_params: hyperparameters of the 20-user, 30-item model of the walk tests (``loss``
+            and ``n_negatives=3`` are set by the tests).
+        pattern_min_ndcg: per loss, the walk's test NDCG@10 the model must pass.
+        bad_hyperparameters: ``(key, value)`` pairs the constructor must refuse.
+    """
+
+    tiny_params: ClassVar[dict[str, Any]] = {}
+    pattern_min_ndcg: ClassVar[dict[str, float]] = {"ce": 0.7, "bce": 0.7, "gbce": 0.35}
+    bad_hyperparameters: ClassVar[tuple[tuple[str, object], ...]] = (
+        ("hidden_dim", 0),
+        ("n_layers", 0),
+        ("dropout", 1.0),
+        ("dropout", -0.1),
+        ("max_len", 0),
+        ("max_len", 2.5),
+        ("lr", 0.0),
+        ("batch_size", 0),
+        ("loss", "softmax"),
+        ("n_negatives", 0),
+        ("gbce_t", 1.5),
+        ("negatives", "hard"),
+    )
+
+    @classmethod
+    def tiny(cls, loss: str = "ce", **kwargs: Any) -> Any:
+        """The walk tests' model (20 users, 30 items), built after seeding torch with 0."""
+        torch.manual_seed(0)
+        params = {**cls.tiny_params, "loss": loss, "n_negatives": 3, **kwargs}
+        return cls.ranker_class(n_users=20, n_items=30, **params)
+
+    def test_causal_and_padding_on_the_fitted_model(self, fitted: Fitted) -> None:
+        model = fitted.ranker.eval()
+        sequence = fitted.datamodule.stage("test").batch(np.array([0, 1]), 20).sequence
+        with torch.no_grad():
+            base = model.encode(sequence)
+            changed = sequence.clone()
+            changed[:, 12] = (changed[:, 12] + 1) % model.n_items
+            moved = model.encode(changed)
+        torch.testing.assert_close(moved[:, :12], base[:, :12])
+        assert not torch.allclose(moved[:, 12:], base[:, 12:])
+
+    def test_refused_on_random_holdout_with_one_line(self) -> None:
+        split = replace(walk_split(), name="random_holdout")
+        with pytest.raises(CapabilityError, match="needs time order") as info:
+            fit_ranker(self.tiny(), split)
+        assert "\n" not in str(info.value)
+        assert "split=random_holdout is not time-ordered" in str(info.value)
+
+    @pytest.mark.parametrize("loss", ["ce", "bce", "gbce"])
+    def test_training_lowers_the_loss_and_learns_the_pattern(self, loss: str) -> None:
+        split = walk_split()
+        model = self.tiny(loss)
+        before = next_item_loss(model, split)
+        fitted = fit_ranker(model, split, max_epochs=40)
+        after = next_item_loss(model, split)
+        assert after < 0.5 * before, (before, after)
+        # 18 of the 20 test transitions (item u + 10 -> u + 11) occur in other users' training
+        assert fitted.test["ndcg@10"] > self.pattern_min_ndcg[loss], fitted.test.metrics
+        assert fitted.test["hitrate@10"] >= 0.75, fitted.test.metrics
+
+    def test_sampled_negatives_avoid_training_items_and_repeat_by_step(self) -> None:
+        split = walk_split(n_users=4, n_items=30, length=5)
+        model = self.ranker_class(
+            n_users=4, n_items=30, **{**self.tiny_params, "max_len": 4},
+            loss="bce", n_negatives=5,
+        )  # fmt: skip
+        name = self.ranker_class.__name__
+        with pytest.raises(RuntimeError, match=rf"^{name} has no negative sampler: call prepare"):
+            model._negatives(torch.arange(4), 0)
+        fit_ranker(model, split, max_epochs=1)
+        users = torch.arange(4).repeat(20)
+        negatives = model._negatives(users, batch_idx=2)
+        assert negatives.shape == (80, 5)
+        seen = set(zip(split.train["user"], split.train["item"], strict=True))
+        pairs = zip(users, negatives, strict=True)
+        assert not any((int(u), int(i)) in seen for u, row in pairs for i in row)
+        assert torch.equal(negatives, model._negatives(users, batch_idx=2))
+        assert not torch.equal(negatives, model._negatives(users, batch_idx=3))
+
+    def test_gbce_beta_from_the_paper(self) -> None:
+        model = self.ranker_class(n_users=2, n_items=101, loss="gbce", n_negatives=4, gbce_t=0.75)
+        assert model.beta == pytest.approx(0.28)  # alpha = 4 / 100
+        assert self.ranker_class(n_users=2, n_items=101, loss="bce").beta == 1.0
+
+    def test_refuses_bad_hyperparameters(self) -> None:
+        for key, value in self.bad_hyperparameters:
+            with pytest.raises(ValueError, match=rf"^model\.{key}=") as info:
+                self.ranker_class(n_users=3, n_items=5, **{key: value})
+            assert "\n" not in str(info.value), (key, value)
