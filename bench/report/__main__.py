@@ -31,6 +31,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="only runs on this dataset")
     p.add_argument("--model", action="append", help="only these models (repeat)")
     p.add_argument("--commit", help="only runs made at this git commit (a hash prefix)")
+    p.add_argument(
+        "--latest-variant",
+        action="store_true",
+        help="one row per model: its most recently run configuration (the report notes the "
+        "older ones it leaves out)",
+    )
     p.add_argument("--baseline", help="baseline model (model or model@<config hash prefix>)")
     p.add_argument("--metric", action="append", help="metrics to show, primary first (repeat)")
     p.add_argument("--out", default=os.path.join("reports", "latest"), help="output directory")
@@ -61,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             report = build_report(
                 args.root, group=args.group, tags=args.tag, dataset=args.dataset,
                 models=args.model, baseline=args.baseline, metrics=args.metric, title=args.title,
-                commit=args.commit,
+                commit=args.commit, latest_variant=args.latest_variant,
             )  # fmt: skip
         except ReportError as err:
             print(f"error: {err}", file=sys.stderr)

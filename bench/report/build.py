@@ -81,6 +81,38 @@ def _keep(record: RunRecord, group: str | None, tags: Sequence[str], dataset: st
     return models is None or record.model in models
 
 
+def latest_variants(records: Sequence[RunRecord]) -> tuple[list[RunRecord], list[str]]:
+    """Keep, per (cell, model), only the configuration run most recently; return the kept
+    records and one note per model whose older configurations were left out.
+
+    A team that re-tunes a model keeps its earlier runs in the store; this makes the table one
+    row per model, its current configuration, and says what it hid.
+
+    Example:
+        >>> latest_variants([])
+        ([], [])
+    """
+    groups: dict[tuple[CellKey, str], dict[str, list[RunRecord]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for record in records:
+        variant = record.variant_hash or record.run_id
+        groups[(cell_key(record), record.model or "?")][variant].append(record)
+    kept: list[RunRecord] = []
+    notes: list[str] = []
+    for (_, model), variants in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        newest = max(variants, key=lambda h: max((r.started_at, r.run_id) for r in variants[h]))
+        kept.extend(variants[newest])
+        older = sorted(h for h in variants if h != newest)
+        if older:
+            n_runs = sum(len(variants[h]) for h in older)
+            notes.append(
+                f"{model}: the latest configuration [{newest[:8]}] only; {len(older)} older "
+                f"configuration(s) left out ({', '.join(h[:8] for h in older)}; {n_runs} run(s))"
+            )
+    return kept, notes
+
+
 def _failure(record: RunRecord) -> Failure:
     error = record.error
     line = "" if error is None else (error.message.strip().splitlines() or [""])[0]
@@ -505,6 +537,7 @@ def build_report(
     title: str | None = None,
     allow_empty: bool = False,
     commit: str | None = None,
+    latest_variant: bool = False,
 ) -> Report:
     """Read a results store and build the leaderboard (see the module docstring).
 
@@ -520,6 +553,8 @@ def build_report(
         allow_empty: Return an empty report instead of raising when no run matches.
         commit: Keep only runs made at a git commit starting with this prefix (a table from
             one code version; interrupted runs, which record no commit, are then left out).
+        latest_variant: One row per model in each cell, its most recently run configuration
+            (:func:`latest_variants`); the report's notes name the configurations left out.
 
     Raises:
         ReportError: missing or empty directory, only failed runs, unknown baseline or metric.
@@ -531,11 +566,15 @@ def build_report(
     else:
         records, notes = [], []
     filters = {
-        "group": group, "tags": list(tags), "dataset": dataset, "models": models, "commit": commit
+        "group": group, "tags": list(tags), "dataset": dataset, "models": models, "commit": commit,
+        "latest_variant": latest_variant,
     }  # fmt: skip
     chosen = [r for r in records if _keep(r, group, tags, dataset, models, commit)]
     completed = [r for r in chosen if r.status == "completed"]
     failed = [r for r in chosen if r.status == "failed"]
+    superseded: list[str] = []
+    if latest_variant:
+        completed, superseded = latest_variants(completed)
     if not completed and not allow_empty:
         what = ", ".join(f"{k}={v}" for k, v in filters.items() if v)
         where = f"{store.root}" + (f" matching {what}" if what else "")
@@ -584,7 +623,7 @@ def build_report(
     used = completed
     commits = tuple(sorted({r.git_commit or "unknown" for r in used}))
     dirty = any(r.git_dirty for r in used)
-    report_notes = list(notes)
+    report_notes = list(notes) + superseded
     if running:
         report_notes.append(
             f"{len(running)} run(s) still running ({', '.join(running[:3])}"

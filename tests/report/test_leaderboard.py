@@ -276,3 +276,33 @@ def test_commit_filter_keeps_one_code_version(tmp_path) -> None:
     assert {r.model for r in only_other.cells[0].rows} == {"ease"}
     with pytest.raises(ReportError, match="commit=0000"):
         build_report(root, commit="0000")
+
+
+def test_latest_variant_keeps_each_models_current_configuration(tmp_path) -> None:
+    """--latest-variant: a re-tuned itemknn (k 100, run later) replaces k 50 and is noted."""
+    import json
+
+    root = _copy(tmp_path)
+    for n, seed in ((3, 0), (4, 1)):
+        source = root / f"20240501T12000{n}-golden0{n}"
+        run_id = f"20240502T12000{n}-retuned{n}"
+        target = root / run_id
+        shutil.copytree(source, target)
+        record = json.loads((target / "record.json").read_text())
+        record["config"]["model"]["k"] = 100
+        record.update(run_id=run_id, started_at=f"2024-05-02T12:0{n}:00+00:00",
+                      config_hash=None, variant_hash=None)  # fmt: skip
+        (target / "record.json").write_text(json.dumps(record))
+    both = build_report(root, baseline="ease").cells[0].rows
+    assert sorted(r.label for r in both if r.model == "itemknn") == [
+        "itemknn (k=100)",
+        "itemknn (k=50)",
+    ]
+    report = build_report(root, baseline="ease", latest_variant=True)
+    rows = {r.model: r for r in report.cells[0].rows}
+    assert sorted(rows) == ["bpr", "ease", "itemknn", "pop"]
+    assert rows["itemknn"].label == "itemknn" and rows["itemknn"].seeds == (0, 1)
+    assert rows["itemknn"].run_ids == ("20240502T120003-retuned3", "20240502T120004-retuned4")
+    (note,) = [w for w in report.warnings if w.startswith("itemknn:")]
+    assert "1 older configuration(s) left out" in note and "2 run(s)" in note
+    assert "left out" in report.to_markdown()
