@@ -53,6 +53,7 @@ from bench.train.process import (
     sigterm_raises,
 )
 from bench.train.settings import RunSettings, load_settings
+from bench.train.step_seeds import StepSeeds
 
 
 @dataclass
@@ -72,6 +73,7 @@ def _callbacks(cfg: DictConfig, settings: RunSettings, ranker: Ranker, path: Pat
     callbacks: list[Callback] = []
     evaluation = settings.evaluation
     if not ranker.closed_form:
+        callbacks.append(StepSeeds(settings.run.seed))  # resumed runs draw as uninterrupted ones
         callbacks.append(
             ModelCheckpoint(
                 dirpath=path,

@@ -104,3 +104,25 @@ def test_user_holdout_refuses_rankers_with_per_user_parameters(tmp_path) -> None
     assert record.status == "failed" and "unseen in training" in record.error.message
     outcome = run(compose_train(["model=ease", "split=user_holdout"], tmp_path / "ease"))
     assert outcome.test.n_users == 94  # the held-out test users, scored from their fold-in
+
+
+def test_resume_is_exact_for_a_model_that_draws_from_the_global_generator(tmp_path) -> None:
+    """Mult-VAE draws dropout masks and sampling noise from torch's global generator: a run
+    resumed after a crash must draw what the uninterrupted run drew."""
+    vae = [
+        "model=multvae", "trainer.max_epochs=3", "model.batch_size=100", "model.hidden_dim=64",
+        "model.latent_dim=16", "eval.metrics=[ndcg@10]", "early_stopping=null", "threads=1",
+    ]  # fmt: skip
+    crash = [
+        *vae,
+        "+callbacks.fail._target_=train_helpers.FailAfterEpoch",
+        "+callbacks.fail.epoch=1",
+    ]
+    with pytest.raises(RuntimeError, match="injected failure after epoch 1"):
+        run(compose_train(crash, tmp_path / "a"))
+    resumed = run(compose_train(vae, tmp_path / "a"))
+    assert resumed.resumed_from is not None
+    uninterrupted = run(compose_train(vae, tmp_path / "b"))
+    assert uninterrupted.resumed_from is None
+    assert resumed.test.metrics == uninterrupted.test.metrics
+    pd.testing.assert_frame_equal(resumed.test.per_user, uninterrupted.test.per_user)
