@@ -4,14 +4,16 @@ Rankers that draw from the global generators (dropout masks, a VAE's sampling no
 BERT4Rec, GRU4Rec, Mult-VAE) would otherwise continue after a resume from the state that
 ``seed_everything`` set at start-up, not from where the interrupted run was, and a resumed run
 would differ from an uninterrupted one (measured: Mult-VAE on ML-100K, NDCG@10 0.0882 resumed
-against 0.0922 uninterrupted). Saving the generator states in the checkpoint is not enough
+against 0.0922 uninterrupted). Reseeding once per epoch is not enough
 either: Lightning draws from torch's generator between an epoch's start and its first batch
-differently in a resumed run. :class:`StepSeeds` therefore reseeds Python's, NumPy's and
+differently in a resumed run (measured: reseeding at each epoch's start left the first batch of
+a resumed epoch drawing other numbers). :class:`StepSeeds` therefore reseeds Python's, NumPy's and
 torch's global generators (CPU and every CUDA device) before every training step from
 ``(run seed, epoch, step in the epoch, process rank)``: whatever ran before, the step draws the
 same numbers, data-parallel processes keep distinct streams, and a mid-epoch resume is exact
 too. The shared negative samplers and batch orders are keyed the same way already
-(:mod:`bench.rankers.samplers`). Reseeding costs a few microseconds per step.
+(:mod:`bench.rankers.samplers`). Reseeding costs about 0.18 ms per step (measured on this
+2-core machine), under 0.5% of a SASRec or Mult-VAE step on ML-1M.
 
 Example:
     >>> step_seed(0, epoch=3, step=5, rank=0) == step_seed(0, epoch=3, step=5, rank=0)
