@@ -59,6 +59,9 @@ class MultVAE(Ranker):
         batch_size: training users per step.
         epsilon_std: sd of the reparameterisation noise ``eps`` (1: the paper's VAE; RecBole
             draws ``eps ~ N(0, 0.01^2)``, which makes the model nearly a denoising AE).
+        l2: weight of the L2 penalty ``l2 * sum(||W||^2)`` on the four weight matrices (not the
+            biases), added to the loss; ``>= 0``. The paper's code adds ``2 * lam * sum(||W||^2)
+            / 2``, so ``l2`` is its ``lam``; 0 (the default) is RecBole's model, which has none.
         user_weighting: ``"once"`` (each training user once per epoch, the paper) or
             ``"interactions"`` (once per training interaction, RecBole's loader; see
             :class:`~bench.rankers.data.Batching`).
@@ -79,6 +82,7 @@ class MultVAE(Ranker):
         lr: float = 1e-3,
         batch_size: int = 500,
         epsilon_std: float = 1.0,
+        l2: float = 0.0,
         user_weighting: str = "once",
     ) -> None:
         super().__init__(n_users, n_items, batch_size=batch_size, user_weighting=user_weighting)
@@ -102,6 +106,8 @@ class MultVAE(Ranker):
             raise ValueError(
                 f"model.epsilon_std={epsilon_std!r} must be >= 0 (sd of the sampling noise)"
             )
+        if not float(l2) >= 0.0:
+            raise ValueError(f"model.l2={l2!r} must be >= 0 (weight of the L2 penalty)")
         self.save_hyperparameters()
         self.latent_dim = latent_dim
         self.encoder = nn.Sequential(
@@ -122,6 +128,18 @@ class MultVAE(Ranker):
         if total == 0:
             return beta_max
         return min(beta_max, float(step) / total)
+
+    def weight_penalty(self) -> Tensor:
+        """``l2 * sum(||W||^2)`` over the weight matrices of the encoder and decoder.
+
+        >>> MultVAE(n_users=2, n_items=3, l2=0.0).weight_penalty().item()
+        0.0
+        """
+        l2 = float(self.hparams.l2)
+        weights = [m.weight for m in (*self.encoder, *self.decoder) if isinstance(m, nn.Linear)]
+        if l2 == 0.0:
+            return weights[0].new_zeros(())
+        return l2 * sum(w.pow(2).sum() for w in weights)
 
     def encode(self, history: Tensor, *, dropout: bool) -> tuple[Tensor, Tensor]:
         """``(mu, logvar)`` of the normalised history rows (dense ``[batch, n_items]``)."""
@@ -150,7 +168,7 @@ class MultVAE(Ranker):
         nll = -(F.log_softmax(logits, dim=1) * history).sum(1).mean()
         kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean()
         beta = self.kl_weight(self.global_step)
-        loss = nll + beta * kl
+        loss = nll + beta * kl + self.weight_penalty()
         size = len(batch)
         self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=size)
         self.log("train/kl", kl, on_step=False, on_epoch=True, batch_size=size)

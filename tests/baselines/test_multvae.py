@@ -90,6 +90,32 @@ def test_training_logs_the_annealed_weight() -> None:
     assert seen == [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
 
 
+def test_l2_adds_its_penalty_on_the_weight_matrices_to_the_loss() -> None:
+    """The loss with ``l2`` is the loss without it plus ``l2 * sum(||W||^2)`` of the four
+    weight matrices (biases excluded), for the same weights, batch and random draws."""
+    from bench.rankers.batch import UserBatch
+
+    torch.manual_seed(0)
+    plain = MultVAE(n_users=4, n_items=6, hidden_dim=5, latent_dim=3, total_anneal_steps=0)
+    penalised = MultVAE(n_users=4, n_items=6, hidden_dim=5, latent_dim=3, total_anneal_steps=0,
+                        l2=0.25)  # fmt: skip
+    penalised.load_state_dict(plain.state_dict())
+    weights = [plain.encoder[0].weight, plain.encoder[2].weight, plain.decoder[0].weight,
+               plain.decoder[2].weight]  # fmt: skip
+    expected = 0.25 * sum(float(w.pow(2).sum()) for w in weights)
+    assert float(penalised.weight_penalty()) == pytest.approx(expected, rel=1e-6)
+    assert float(plain.weight_penalty()) == 0.0
+    history = torch.tensor([[1.0, 0, 1, 0, 0, 1], [0, 1, 0, 0, 1, 0]])
+    batch = UserBatch(users=torch.tensor([0, 1]), history=history)
+    losses = []
+    for model in (plain, penalised):
+        model.log = lambda *args, **kwargs: None  # type: ignore[method-assign]
+        model.train()
+        torch.manual_seed(3)
+        losses.append(float(model.training_step(batch, 0)))
+    assert losses[1] - losses[0] == pytest.approx(expected, rel=1e-5)
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
@@ -101,6 +127,7 @@ def test_training_logs_the_annealed_weight() -> None:
         ("beta_max", -0.1),
         ("total_anneal_steps", -1),
         ("lr", 0.0),
+        ("l2", -0.1),
     ],
 )
 def test_refuses_bad_hyperparameters(key: str, value: float) -> None:
