@@ -113,7 +113,8 @@ def run_recbole(python: Path, spec: dict, threads: int, log: Path) -> dict:
     command = [str(python), str(DRIVER), json.dumps(spec)]
     print(f"+ {shlex.join(command[:2])} <spec>", file=sys.stderr)
     with log.open("w") as out:
-        code = subprocess.run(command, env=child_env(threads), stdout=out,
+        # RecBole writes log/ and log_tensorboard/ into its working directory: the work dir
+        code = subprocess.run(command, cwd=log.parent, env=child_env(threads), stdout=out,
                               stderr=subprocess.STDOUT).returncode  # fmt: skip
     if code:
         tail = "".join(log.read_text().splitlines(keepends=True)[-25:])
