@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import child_env, compose, default_env_dir, ensure_recbole_env
+from bench_train import child_env, compose, default_env_dir, ensure_recbole_env, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).with_name("recbole_general_driver.py")
@@ -203,11 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{dict(args.recbole_param)} on the same splits")  # fmt: skip
     print(format_table(results))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.out.with_name(f".{args.out.name}.{os.getpid()}")
-        tmp.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                   "seeds": results}, indent=1) + "\n")  # fmt: skip
-        os.replace(tmp, args.out)
+        write_json(args.out, {"args": {k: str(v) for k, v in vars(args).items()}, "seeds": results})
         print(f"results: {args.out}")
     return 0
 
