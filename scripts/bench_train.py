@@ -392,9 +392,8 @@ def compose(experiment: str, overrides: Sequence[str]) -> Any:
         return compose_train([*chosen, *overrides])
 
 
-def export(cfg: Any, seed: int, folder: Path, name: str) -> tuple[Path, dict]:
-    """Prepare and split the data as our run will; write ``folder/name/name.inter`` and the
-    split reference (``reference.json``); returns the reference's path and data sizes."""
+def prepared_split(cfg: Any, seed: int) -> tuple[Any, Any]:
+    """The prepared dataset and its split, as our run with this config and seed makes them."""
     from hydra.utils import instantiate
 
     from bench.data import prepare
@@ -402,7 +401,13 @@ def export(cfg: Any, seed: int, folder: Path, name: str) -> tuple[Path, dict]:
     data = prepare(
         cfg.dataset, cfg.preprocess, cfg.paths.cache_dir, mirror_dir=cfg.paths.mirror_dir
     )
-    split = instantiate(cfg.split)(data, seed=seed)
+    return data, instantiate(cfg.split)(data, seed=seed)
+
+
+def export(cfg: Any, seed: int, folder: Path, name: str) -> tuple[Path, dict]:
+    """Prepare and split the data as our run will; write ``folder/name/name.inter`` and the
+    split reference (``reference.json``); returns the reference's path and data sizes."""
+    data, split = prepared_split(cfg, seed)
     frame = data.table.to_pandas()
     target = folder / name / f"{name}.inter"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +33,14 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import child_env, compose, default_env_dir, ensure_recbole_env, write_json
+from bench_train import (
+    compose,
+    default_env_dir,
+    ensure_recbole_env,
+    prepared_split,
+    run_side,
+    write_json,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = Path(__file__).with_name("recbole_general_driver.py")
@@ -109,16 +114,12 @@ def recbole_config(data_path: Path, seed: int, params: dict[str, Any]) -> dict[s
 
 
 def run_recbole(python: Path, spec: dict, threads: int, log: Path) -> dict:
-    """RecBole's test and validation metrics (the driver's JSON output)."""
-    command = [str(python), str(DRIVER), json.dumps(spec)]
-    print(f"+ {shlex.join(command[:2])} <spec>", file=sys.stderr)
-    with log.open("w") as out:
-        # RecBole writes log/ and log_tensorboard/ into its working directory: the work dir
-        code = subprocess.run(command, cwd=log.parent, env=child_env(threads), stdout=out,
-                              stderr=subprocess.STDOUT).returncode  # fmt: skip
-    if code:
-        tail = "".join(log.read_text().splitlines(keepends=True)[-25:])
-        raise RuntimeError(f"RecBole's driver exited with {code}; last lines of {log}:\n{tail}")
+    """RecBole's test and validation metrics (the driver's JSON output). RecBole writes log/
+    and log_tensorboard/ into its working directory, so it runs in the work directory."""
+    side = run_side([str(python), str(DRIVER), json.dumps(spec)], cwd=log.parent,
+                    threads=threads, log=log)  # fmt: skip
+    if side["returncode"]:
+        raise RuntimeError(f"RecBole's driver exited with {side['returncode']} (log: {log})")
     return json.loads(Path(spec["out"]).read_text())
 
 
@@ -127,27 +128,18 @@ def run_ours(experiment: str, seed: int, threads: int, root: Path, log: Path) ->
     before = set(root.glob("results/*/record.json"))
     command = [sys.executable, "-m", "bench.train", f"experiment={experiment}", f"seed={seed}",
                "logger=none", f"threads={threads}", f"paths.root_dir={root}"]  # fmt: skip
-    print(f"+ {shlex.join(command)}", file=sys.stderr)
-    with log.open("w") as out:
-        code = subprocess.run(command, cwd=ROOT, env=child_env(threads), stdout=out,
-                              stderr=subprocess.STDOUT).returncode  # fmt: skip
+    side = run_side(command, cwd=ROOT, threads=threads, log=log)
     new = sorted(set(root.glob("results/*/record.json")) - before)
-    if code or len(new) != 1:
-        tail = "".join(log.read_text().splitlines(keepends=True)[-25:])
-        raise RuntimeError(f"our run exited with {code} ({len(new)} new records):\n{tail}")
+    if side["returncode"] or len(new) != 1:
+        raise RuntimeError(
+            f"our run exited with {side['returncode']} ({len(new)} new records; log: {log})"
+        )
     return json.loads(new[0].read_text())
 
 
 def compare_seed(args: argparse.Namespace, python: Path, seed: int, work: Path) -> dict:
-    from hydra.utils import instantiate
-
-    from bench.data import prepare
-
     cfg = compose(args.experiment, [f"seed={seed}"])
-    data = prepare(
-        cfg.dataset, cfg.preprocess, cfg.paths.cache_dir, mirror_dir=cfg.paths.mirror_dir
-    )
-    split = instantiate(cfg.split)(data, seed=seed)
+    data, split = prepared_split(cfg, seed)
     name = f"{args.experiment}-seed{seed}"
     counts = benchmark_files(split, data.user_vocab, data.item_vocab, work / "data", name)
     spec = {
