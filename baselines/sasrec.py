@@ -6,10 +6,24 @@ A sequence of item ids (left-padded with ``pad = n_items``) is embedded (item em
 feed-forward of width ``hidden_dim``, ReLU) and a final LayerNorm. The hidden state at a
 position scores every item by a dot product with the same item embeddings (tied weights).
 
+Two blocks (``block``):
+
+- ``pre_norm`` (default): ``nn.TransformerEncoderLayer`` with ``norm_first=True``, the textbook
+  pre-norm block: ``x + attention(LN(x))``, then ``x + ffn(LN(x))``;
+- ``sasrec``: the block of Kang & McAuley's TensorFlow code, kept by the PyTorch port
+  (pmixer/SASRec.pytorch) that SASRec+ trains: the queries are ``q = LN(x)``, attention reads
+  the normalised queries against the *un-normalised* keys and values, and the residual adds
+  ``q``, not ``x``; then ``y = LN(.)`` and ``y + ffn(y)``. As in those implementations, the
+  attention input projection keeps ``nn.MultiheadAttention``'s own Xavier-uniform start (their
+  Normal(0, 0.02) initialisation does not reach it); every other weight starts as in
+  :func:`~bench.rankers.init.init_transformer_weights`.
+
 Attention is causal and never reads padding: position ``q`` attends to the real positions
 ``k <= q`` (a padding position attends to itself only, so no row of the mask is empty and no
-NaN appears; its output is never used). Positions count from the right end of the window (the
-most recent item always has position ``max_len - 1``, as in the original SASRec), so more left
+NaN appears; its output is never used). Positions (``positions``) count either from the right
+end of the window (``from_end``: the most recent item always has position ``max_len - 1``) or
+from the first real item of the window (``from_start``: what a right-padded implementation
+such as SASRec+'s gives, the oldest item of the window has position 0). Either way more left
 padding changes no score.
 
 Training (``train_input = "sequences"``, :mod:`bench.rankers.sequences`): one row per training
@@ -52,7 +66,54 @@ from torch import Tensor, nn
 
 from bench.rankers.init import init_transformer_weights
 from bench.rankers.next_item import NextItemRanker
-from bench.rankers.params import check_int, check_rate
+from bench.rankers.params import check_choice, check_int, check_rate
+
+#: Transformer blocks of :class:`SASRec` (``model.block``).
+BLOCKS: tuple[str, ...] = ("pre_norm", "sasrec")
+#: Where position 0 of the positional embedding is (``model.positions``).
+POSITIONS: tuple[str, ...] = ("from_end", "from_start")
+
+
+class SASRecBlock(nn.Module):
+    """The original SASRec block (Kang & McAuley's code; see the module docstring).
+
+    ``q = LN(x)``; ``h = q + attention(q, x, x)``; ``y = LN(h)``; output ``y + ffn(y)`` with a
+    point-wise ``Linear -> ReLU -> Dropout -> Linear -> Dropout`` of width ``hidden_dim``.
+
+    Example:
+        >>> block = SASRecBlock(hidden_dim=8, n_heads=2, dropout=0.0)
+        >>> block(torch.zeros(3, 5, 8), torch.zeros(6, 5, 5, dtype=torch.bool)).shape
+        torch.Size([3, 5, 8])
+    """
+
+    def __init__(self, hidden_dim: int, n_heads: int, dropout: float) -> None:
+        super().__init__()
+        self.query_norm = nn.LayerNorm(hidden_dim, eps=1e-8)
+        self.attention = nn.MultiheadAttention(
+            hidden_dim, n_heads, dropout=dropout, batch_first=True
+        )
+        self.feed_forward_norm = nn.LayerNorm(hidden_dim, eps=1e-8)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(hidden_dim, hidden_dim),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_dim, hidden_dim),
+            nn.Dropout(dropout),
+        )
+
+    def reset_attention_projection(self) -> None:
+        """Xavier-uniform input projection and zero bias: ``nn.MultiheadAttention``'s own start,
+        which the reference implementations keep."""
+        nn.init.xavier_uniform_(self.attention.in_proj_weight)
+        nn.init.zeros_(self.attention.in_proj_bias)
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        """``x``: ``[batch, width, d]``; ``mask``: ``[batch * n_heads, width, width]`` bool,
+        ``True`` where attention is not allowed."""
+        queries = self.query_norm(x)
+        attended, _ = self.attention(queries, x, x, attn_mask=mask, need_weights=False)
+        hidden = self.feed_forward_norm(queries + attended)
+        return hidden + self.feed_forward(hidden)
 
 
 class SASRec(NextItemRanker):
@@ -72,6 +133,8 @@ class SASRec(NextItemRanker):
         gbce_t: gSASRec's calibration parameter in ``[0, 1]`` (``gbce`` only).
         negatives: ``"uniform"`` or ``"popularity"`` negative sampling.
         compile: ``torch.compile`` the Transformer blocks when training starts (GPU).
+        block: ``"pre_norm"`` or ``"sasrec"`` (the original SASRec block, see above).
+        positions: ``"from_end"`` or ``"from_start"`` (where position 0 is, see above).
     """
 
     def __init__(
@@ -90,6 +153,8 @@ class SASRec(NextItemRanker):
         gbce_t: float = 0.75,
         negatives: str = "uniform",
         compile: bool = False,
+        block: str = "pre_norm",
+        positions: str = "from_end",
     ) -> None:
         super().__init__(
             n_users,
@@ -108,27 +173,38 @@ class SASRec(NextItemRanker):
         if hidden_dim % n_heads:
             raise ValueError(f"model.n_heads={n_heads!r} must divide model.hidden_dim={hidden_dim}")
         check_rate("model.dropout", dropout)
+        check_choice("model.block", block, BLOCKS)
+        check_choice("model.positions", positions, POSITIONS)
         self.save_hyperparameters()
         self.item_embedding = nn.Embedding(n_items + 1, hidden_dim, padding_idx=n_items)
         self.position_embedding = nn.Embedding(max_len, hidden_dim)
         self.dropout = nn.Dropout(float(dropout))
-        block = nn.TransformerEncoderLayer(
-            d_model=hidden_dim,
-            nhead=n_heads,
-            dim_feedforward=hidden_dim,
-            dropout=float(dropout),
-            activation="relu",
-            layer_norm_eps=1e-8,
-            batch_first=True,
-            norm_first=True,
-        )
-        self.encoder = nn.TransformerEncoder(block, n_layers, enable_nested_tensor=False)
+        if block == "pre_norm":
+            layer = nn.TransformerEncoderLayer(
+                d_model=hidden_dim,
+                nhead=n_heads,
+                dim_feedforward=hidden_dim,
+                dropout=float(dropout),
+                activation="relu",
+                layer_norm_eps=1e-8,
+                batch_first=True,
+                norm_first=True,
+            )
+            self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+        else:
+            self.encoder = nn.ModuleList(
+                SASRecBlock(hidden_dim, n_heads, float(dropout)) for _ in range(n_layers)
+            )
         self.final_norm = nn.LayerNorm(hidden_dim, eps=1e-8)
         self.apply(init_transformer_weights)
+        if block == "sasrec":
+            for layer in self.encoder:
+                layer.reset_attention_projection()
 
     def on_fit_start(self) -> None:
         if self.hparams.compile:
-            self.encoder.compile()
+            for layer in [self.encoder] if self.hparams.block == "pre_norm" else self.encoder:
+                layer.compile()
 
     # -- the network ----------------------------------------------------------------------------
     def _attention_mask(self, padding: Tensor) -> Tensor:
@@ -146,11 +222,20 @@ class SASRec(NextItemRanker):
         self.check_width(inputs)
         width, max_len = inputs.shape[1], self.max_len
         padding = inputs == self.n_items
-        positions = torch.arange(max_len - width, max_len, device=inputs.device)
+        if self.hparams.positions == "from_end":
+            positions = torch.arange(max_len - width, max_len, device=inputs.device)
+        else:  # 0 at the first real item; padding (left of it) also reads position 0, unused
+            first = padding.sum(1, keepdim=True)
+            positions = (torch.arange(width, device=inputs.device) - first).clamp(min=0)
         scale = math.sqrt(int(self.hparams.hidden_dim))
         x = self.item_embedding(inputs) * scale + self.position_embedding(positions)
         x = self.dropout(x)
-        x = self.encoder(x, mask=self._attention_mask(padding))
+        mask = self._attention_mask(padding)
+        if self.hparams.block == "pre_norm":
+            x = self.encoder(x, mask=mask)
+        else:
+            for layer in self.encoder:
+                x = layer(x, mask)
         return self.final_norm(x)
 
     @property

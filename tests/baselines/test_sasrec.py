@@ -35,12 +35,59 @@ class TestSASRec(NextItemContract):
     )
 
 
+class TestSASRecOriginalBlock(TestSASRec):
+    """The same contract for Kang & McAuley's block with positions from the window's start."""
+
+    params: ClassVar[dict] = {**TestSASRec.params, "block": "sasrec", "positions": "from_start"}
+    min_ndcg = 0.07  # measured 0.0813 after 8 epochs (ml-100k, leave-last-out, seed 0)
+    bad_hyperparameters = (
+        *TestSASRec.bad_hyperparameters,
+        ("block", "post_norm"),
+        ("positions", "from_left"),
+    )
+
+
+#: every (block, positions) pair: the structural tests below run on each
+VARIANTS = [
+    {"block": block, "positions": positions}
+    for block in ("pre_norm", "sasrec")
+    for positions in ("from_end", "from_start")
+]
+
+
 def _model(**kwargs: object) -> SASRec:
     return TestSASRec.tiny(**kwargs)
 
 
-def test_causal_mask_hides_future_items() -> None:
-    model = _model(dropout=0.3).eval()
+def test_original_block_reads_normalised_queries_against_raw_keys() -> None:
+    block = SASRec(3, 10, hidden_dim=4, n_layers=1, max_len=3, dropout=0.0, block="sasrec")
+    layer = block.encoder[0]
+    x = torch.randn(2, 3, 4)
+    mask = torch.ones(3, 3, dtype=torch.bool).triu(1).repeat(2, 1, 1)
+    queries = layer.query_norm(x)
+    attended, _ = layer.attention(queries, x, x, attn_mask=mask, need_weights=False)
+    hidden = layer.feed_forward_norm(queries + attended)
+    expected = hidden + layer.feed_forward(hidden)
+    torch.testing.assert_close(layer(x, mask), expected)
+    projection = layer.attention.in_proj_weight
+    assert projection.std() > 0.05  # Xavier-uniform start (about 0.088 for 4 -> 12), not 0.02
+    assert layer.feed_forward[0].weight.std() < 0.05  # Normal(0, 0.02)
+
+
+def test_positions_from_start_put_the_oldest_real_item_at_zero() -> None:
+    model = _model(max_len=6, positions="from_start", dropout=0.0).eval()
+    inputs = torch.tensor([[30, 30, 30, 4, 5, 6]])
+    shifted = _model(max_len=6, positions="from_end", dropout=0.0).eval()
+    shifted.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        # from_end gives the newest item position 5; from_start gives it position 2
+        shifted.position_embedding.weight[3:6] = model.position_embedding.weight[0:3]
+        torch.testing.assert_close(shifted.encode(inputs)[:, 3:], model.encode(inputs)[:, 3:])
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['block']}-{v['positions']}")
+def test_causal_mask_hides_future_items(variant: dict) -> None:
+    model = _model(dropout=0.3, **variant).eval()
     inputs = torch.tensor([[30, 1, 2, 3, 4, 5], [30, 30, 30, 7, 8, 0]])
     with torch.no_grad():
         base = model.encode(inputs)
@@ -52,8 +99,9 @@ def test_causal_mask_hides_future_items() -> None:
             assert not torch.allclose(moved[0, position:], base[0, position:])
 
 
-def test_left_padding_does_not_change_scores() -> None:
-    model = _model(max_len=8).eval()
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['block']}-{v['positions']}")
+def test_left_padding_does_not_change_scores(variant: dict) -> None:
+    model = _model(max_len=8, **variant).eval()
     history = [3, 5, 1]
     batches = [
         UserBatch(torch.tensor([0]), torch.zeros(1, 30).to_sparse(),
@@ -69,8 +117,9 @@ def test_left_padding_does_not_change_scores() -> None:
         model.encode(torch.zeros(1, 9, dtype=torch.long))  # 9 positions
 
 
-def test_cold_users_score_from_an_all_padding_sequence() -> None:
-    model = _model().eval()
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['block']}-{v['positions']}")
+def test_cold_users_score_from_an_all_padding_sequence(variant: dict) -> None:
+    model = _model(**variant).eval()
     empty = UserBatch(torch.tensor([0, 1]), torch.zeros(2, 30).to_sparse(),
                       sequence=torch.full((2, 6), 30), pad=30)  # fmt: skip
     scores = score_batch(model, empty)
