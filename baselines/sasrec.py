@@ -2,8 +2,8 @@
 
 A sequence of item ids (left-padded with ``pad = n_items``) is embedded (item embedding times
 ``sqrt(hidden_dim)`` plus a learned positional embedding), passed through dropout and
-``n_layers`` pre-norm ``nn.TransformerEncoderLayer`` blocks (``n_heads`` heads, point-wise
-feed-forward of width ``hidden_dim``, ReLU) and a final LayerNorm. The hidden state at a
+``n_layers`` Transformer blocks of one of two kinds, below (``n_heads`` heads, point-wise
+feed-forward of width ``hidden_dim``, ReLU), and a final LayerNorm. The hidden state at a
 position scores every item by a dot product with the same item embeddings (tied weights).
 
 Two blocks (``block``):
