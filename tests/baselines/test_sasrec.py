@@ -2,12 +2,13 @@
 three losses, negatives, refused hyperparameters), causal masking at every position, padding."""
 
 from dataclasses import replace
+from itertools import product
 from typing import ClassVar
 
 import pytest
 import torch
 
-from baselines.sasrec import SASRec
+from baselines.sasrec import BLOCKS, POSITIONS, SASRec
 from bench.rankers import UserBatch
 from bench.rankers.testing import NextItemContract, score_batch
 
@@ -47,11 +48,9 @@ class TestSASRecOriginalBlock(TestSASRec):
     )
 
 
-#: every (block, positions) pair: the structural tests below run on each
+#: every (block, positions) pair the model declares: the structural tests below run on each
 VARIANTS = [
-    {"block": block, "positions": positions}
-    for block in ("pre_norm", "sasrec")
-    for positions in ("from_end", "from_start")
+    {"block": block, "positions": positions} for block, positions in product(BLOCKS, POSITIONS)
 ]
 
 
