@@ -385,7 +385,7 @@ def write_json(path: Path, report: dict) -> None:
 
 def compose(experiment: str, overrides: Sequence[str]) -> Any:
     """Our run's composed config (``conf/train.yaml`` + ``experiment``, if any, + ``overrides``)."""
-    from bench.suite.plan import compose_train, train_configs
+    from bench.cli.compose import compose_train, train_configs
 
     chosen = [f"experiment={experiment}"] if experiment else []
     with train_configs():

@@ -37,6 +37,12 @@ def parser() -> argparse.ArgumentParser:
         help="one row per model: its most recently run configuration (the report notes the "
         "older ones it leaves out)",
     )
+    p.add_argument(
+        "--no-command-check",
+        action="store_true",
+        help="do not compose each row's reproduce command to check it still gives the row's "
+        "configuration (by default a command that no longer does is pinned to its git commit)",
+    )
     p.add_argument("--baseline", help="baseline model (model or model@<config hash prefix>)")
     p.add_argument("--metric", action="append", help="metrics to show, primary first (repeat)")
     p.add_argument("--out", default=os.path.join("reports", "latest"), help="output directory")
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.root, group=args.group, tags=args.tag, dataset=args.dataset,
                 models=args.model, baseline=args.baseline, metrics=args.metric, title=args.title,
                 commit=args.commit, latest_variant=args.latest_variant,
+                check_commands=not args.no_command_check,
             )  # fmt: skip
         except ReportError as err:
             print(f"error: {err}", file=sys.stderr)

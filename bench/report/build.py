@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import os
-import shlex
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
@@ -42,6 +41,7 @@ from bench.report.model import (
     Settings,
 )
 from bench.report.pairing import NotComparableError, SeedPairing, SeedRun, seed_mean, seed_paired
+from bench.report.reproduce import reproduction
 from bench.results import ResultStore, RunRecord, result_config
 from bench.results.load import flatten
 from bench.stats import CORRECTIONS, compare
@@ -113,6 +113,32 @@ def latest_variants(records: Sequence[RunRecord]) -> tuple[list[RunRecord], list
     return kept, notes
 
 
+def split_recovered(
+    failed: Sequence[RunRecord], completed: Sequence[RunRecord]
+) -> tuple[list[RunRecord], list[RunRecord]]:
+    """(still failed, recovered): a failed run is recovered when a completed run of the same
+    ``config_hash`` (configuration and seed) started after it (a resume or a rerun).
+
+    Example:
+        >>> from types import SimpleNamespace as Run  # the fields it reads
+        >>> crash = Run(run_id="r1", config_hash="a", started_at="2024-01-01T01:00:00+00:00")
+        >>> other = Run(run_id="r2", config_hash="b", started_at="2024-01-01T02:00:00+00:00")
+        >>> resumed = Run(run_id="r3", config_hash="a", started_at="2024-01-01T03:00:00+00:00")
+        >>> [[r.run_id for r in part] for part in split_recovered([crash, other], [resumed])]
+        [['r2'], ['r1']]
+    """
+    finished: dict[str, tuple[str, str]] = {}
+    for record in completed:
+        key = (record.started_at, record.run_id)
+        finished[record.config_hash] = max(finished.get(record.config_hash, key), key)
+    still, recovered = [], []
+    for record in failed:
+        later = finished.get(record.config_hash)
+        done = later is not None and later > (record.started_at, record.run_id)
+        (recovered if done else still).append(record)
+    return still, recovered
+
+
 def _failure(record: RunRecord) -> Failure:
     error = record.error
     line = "" if error is None else (error.message.strip().splitlines() or [""])[0]
@@ -127,34 +153,6 @@ def latest_per_seed(records: Sequence[RunRecord]) -> dict[int, RunRecord]:
     for record in sorted(records, key=lambda r: (r.started_at, r.run_id)):
         chosen[record.seed if record.seed is not None else 0] = record
     return dict(sorted(chosen.items()))
-
-
-def reproduce(commands: dict[int, str | None]) -> str:
-    """One command that recreates every seed of a row (``-m ... seed=0,1,2``). Overrides of
-    ``paths.*`` (where one machine keeps its files; not part of the result) are left out.
-
-    Example:
-        >>> reproduce({0: "python -m bench.train model=ease seed=0", 1: None})
-        'python -m bench.train -m model=ease seed=0,1'
-        >>> reproduce({3: "python -m bench.train model=pop paths.root_dir=/home/me/x"})
-        'python -m bench.train model=pop seed=3'
-    """
-    seeds = sorted(commands)
-    known = [c for c in commands.values() if c]
-    if not known:
-        return "(no command recorded)"
-    tokens = shlex.split(known[0])
-    head, rest = tokens[:3], tokens[3:]
-    if head != ["python", "-m", "bench.train"]:
-        return known[0]
-    rest = [
-        t
-        for t in rest
-        if not t.startswith(("seed=", "paths.", "+paths.")) and t not in ("-m", "--multirun")
-    ]
-    seed_arg = f"seed={','.join(map(str, seeds))}"
-    flag = ["-m"] if len(seeds) > 1 else []
-    return shlex.join([*head, *flag, *rest, seed_arg])
 
 
 def _labels(variants: dict[str, list[RunRecord]]) -> dict[str, str]:
@@ -173,7 +171,7 @@ def _labels(variants: dict[str, list[RunRecord]]) -> dict[str, str]:
         keys = sorted({k for f in flat.values() for k in f})
         differing = [k for k in keys if len({repr(f.get(k)) for f in flat.values()}) > 1]
         for h in hashes:
-            parts = [f"{k.rsplit('.', 1)[-1]}={flat[h].get(k)}" for k in differing[:3]]
+            parts = [f"{k.rsplit('.', 1)[-1]}={flat[h].get(k, '(not set)')}" for k in differing[:3]]
             labels[h] = f"{model} ({', '.join(parts)})" if parts else f"{model} [{h[:8]}]"
     return labels
 
@@ -345,8 +343,9 @@ def _pick_baseline(variants: list[_Variant], baseline: str | None) -> _Variant |
 
 def build_cell(key: CellKey, records: list[RunRecord], store: ResultStore, *,
                baseline: str | None, metrics: Sequence[str] | None,
-               settings: Settings) -> Cell:  # fmt: skip
-    """One cell of the report from its completed runs."""
+               settings: Settings, check_commands: bool = True) -> Cell:  # fmt: skip
+    """One cell of the report from its completed runs (``check_commands``: see
+    :func:`bench.report.reproduce.reproduction`)."""
     split = settings.split
     groups: dict[str, list[RunRecord]] = defaultdict(list)
     for record in records:
@@ -406,6 +405,9 @@ def build_cell(key: CellKey, records: list[RunRecord], store: ResultStore, *,
 
     rows = []
     for v in variants:
+        again = reproduction(v.runs, v.hash, check=check_commands)
+        if again.note:
+            row_notes[v.hash].append(again.note)
         frame = frames[v.hash]
         stats = {}
         for metric in chosen:
@@ -423,7 +425,7 @@ def build_cell(key: CellKey, records: list[RunRecord], store: ResultStore, *,
                 stats=stats,
                 deltas=deltas.get(v.hash, {}),
                 cost=_cost(v.runs, v.per_user),
-                reproduce=reproduce({s: r.command for s, r in v.runs.items()}),
+                reproduce=again.command,
                 run_ids=tuple(r.run_id for r in v.runs.values()),
                 git_commits=tuple(sorted({r.git_commit or "?" for r in v.runs.values()})),
                 notes=tuple(row_notes[v.hash]),
@@ -538,6 +540,7 @@ def build_report(
     allow_empty: bool = False,
     commit: str | None = None,
     latest_variant: bool = False,
+    check_commands: bool = True,
 ) -> Report:
     """Read a results store and build the leaderboard (see the module docstring).
 
@@ -555,6 +558,9 @@ def build_report(
             one code version; interrupted runs, which record no commit, are then left out).
         latest_variant: One row per model in each cell, its most recently run configuration
             (:func:`latest_variants`); the report's notes name the configurations left out.
+        check_commands: Compose each row's reproduce command with the configs in use and,
+            where it no longer gives the row's configuration (a default changed since), pin it
+            to the runs' commit with a note (:func:`bench.report.reproduce.reproduction`).
 
     Raises:
         ReportError: missing or empty directory, only failed runs, unknown baseline or metric.
@@ -572,6 +578,7 @@ def build_report(
     chosen = [r for r in records if _keep(r, group, tags, dataset, models, commit)]
     completed = [r for r in chosen if r.status == "completed"]
     failed = [r for r in chosen if r.status == "failed"]
+    failed, recovered = split_recovered(failed, completed)
     superseded: list[str] = []
     if latest_variant:
         completed, superseded = latest_variants(completed)
@@ -615,6 +622,7 @@ def build_report(
                 baseline=baseline,
                 metrics=cell_metrics or None,
                 settings=settings,
+                check_commands=check_commands,
             )
         )
     interrupted, running = [], []
@@ -624,6 +632,13 @@ def build_report(
     commits = tuple(sorted({r.git_commit or "unknown" for r in used}))
     dirty = any(r.git_dirty for r in used)
     report_notes = list(notes) + superseded
+    if recovered:
+        ids = ", ".join(r.run_id for r in recovered[:3]) + (", ..." if len(recovered) > 3 else "")
+        report_notes.append(
+            f"{len(recovered)} failed or interrupted run(s) were later run to completion with the "
+            f"same configuration and seed (resumed or rerun), so they are not listed as failures "
+            f"({ids})"
+        )
     if running:
         report_notes.append(
             f"{len(running)} run(s) still running ({', '.join(running[:3])}"

@@ -17,21 +17,17 @@ Example:
 
 from __future__ import annotations
 
-import os
 import shlex
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, open_dict
 
-from bench.paths import conf_dir
-from bench.results import ResultStore, reproduce_command, result_hash
+from bench.cli.compose import ComposeError, compose_train, composed_hash, set_paths, train_configs
+from bench.results import ResultStore, reproduce_command
 from bench.suite.spec import CellSpec, ModelSpec, SuiteConfig, SuiteError
 
 
@@ -63,46 +59,6 @@ class Job:
         return reproduce_command("bench.train", self.train_overrides)
 
 
-@contextmanager
-def train_configs() -> Iterator[None]:
-    """Hydra pointed at ``conf/`` for :func:`compose_train` calls (re-entrant)."""
-    if GlobalHydra.instance().is_initialized():
-        yield
-        return
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        yield
-
-
-def compose_train(overrides: Iterable[str]) -> DictConfig:
-    """``conf/train.yaml`` composed with ``overrides``, Hydra's own config included.
-
-    Inside :func:`train_configs`. A bad override raises :class:`SuiteError` naming it.
-    """
-    overrides = list(overrides)
-    try:
-        return compose("train", overrides=overrides, return_hydra_config=True)
-    except Exception as err:
-        text = " ".join(str(err).split()).split(" Config search path:")[0]
-        raise SuiteError(f"{text} (bench.train {shlex.join(overrides)})") from None
-
-
-def set_paths(cfg: DictConfig, root_dir: Path, results_dir: Path, output_dir: Path) -> None:
-    """Point a composed config's ``paths`` at the suite's directories (absolute, as the runner
-    makes them) and drop its ``hydra`` node."""
-    with open_dict(cfg):
-        cfg.paths.root_dir = str(root_dir)
-        cfg.paths.results_dir = str(results_dir)
-        cfg.paths.output_dir = str(output_dir)
-        cfg.pop("hydra", None)
-    absolute = {
-        key: os.path.abspath(os.path.expanduser(value))
-        for key, value in OmegaConf.to_container(cfg.paths, resolve=True).items()
-        if isinstance(value, str)
-    }
-    with open_dict(cfg):
-        cfg.paths.update(absolute)
-
-
 def check_train_config(cfg: DictConfig, overrides: Iterable[str]) -> None:
     """Validate a composed job config as the runner will (a bad key or type: SuiteError)."""
     from bench.train.errors import is_user_error, one_line_error
@@ -114,11 +70,6 @@ def check_train_config(cfg: DictConfig, overrides: Iterable[str]) -> None:
         if not is_user_error(err):
             raise
         raise SuiteError(f"{one_line_error(err)} (bench.train {shlex.join(overrides)})") from None
-
-
-def config_hash(cfg: DictConfig) -> str:
-    """The ``config_hash`` the runner records for ``cfg`` (paths set by :func:`set_paths`)."""
-    return result_hash(OmegaConf.to_container(cfg, resolve=True))
 
 
 def cell_label(cfg: DictConfig) -> str:
@@ -163,14 +114,14 @@ def plan_jobs(config: SuiteConfig) -> list[Job]:
                     labels.setdefault(cell.name, cell_label(cfg))
                     set_paths(cfg, options.root_dir, options.results_dir, plan_dir)
                     check_train_config(cfg, base)
-                except SuiteError as err:
+                except (SuiteError, ComposeError) as err:
                     raise SuiteError(f"suite cell {cell.name}, model {model.name}: {err}") from None
                 tags = tuple(dict.fromkeys([*map(str, cfg.tags), suite.tag]))
                 for seed in suite.seeds:
                     cfg.seed = seed
                     jobs.append(
                         Job(cell.name, model.name, seed, labels[cell.name],
-                            (*base, f"seed={seed}"), tags, config_hash(cfg))
+                            (*base, f"seed={seed}"), tags, composed_hash(cfg, with_seed=True))
                     )  # fmt: skip
     if len(set(labels.values())) < len(labels):  # two cells look alike: name them instead
         jobs = [Job(j.cell, j.model, j.seed, j.cell, j.overrides, j.tags, j.config_hash)

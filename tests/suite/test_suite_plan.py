@@ -6,10 +6,10 @@ import pytest
 from omegaconf import OmegaConf
 from suite_helpers import BPR, CELL, POP, suite_config, write_suite
 
+from bench.cli.compose import compose_train, set_paths, train_configs
 from bench.results import ErrorInfo, ResultStore, RunRecord, reproduce_command
 from bench.results.provenance import utc_now
 from bench.suite import SuiteError, completed_hashes, load_config, pending, plan_jobs
-from bench.suite.plan import compose_train, set_paths, train_configs
 
 
 def test_default_suite_jobs() -> None:
