@@ -241,6 +241,39 @@ def test_table_shows_times_bounds_and_ratios() -> None:
     assert "0.2000" in rows["best valid ndcg@10"]
 
 
+def test_equal_quality_times_both_sides_to_recboles_best() -> None:
+    same = bench_train.equal_quality(OURS, THEIRS)
+    assert same["quality"] == pytest.approx(0.1)  # RecBole's best, first reached at 1,000 batches
+    assert (same["ours"]["cpu_to_target"], same["theirs"]["cpu_to_target"]) == (208.0, 2020.0)
+    assert same["ours"]["epochs_to_target"] == 2.0
+    assert same["cpu"] == {"value": pytest.approx(208.0 / 2020.0), "bound": "="}
+    assert bench_train.equal_quality(OURS, []) is None  # RecBole never validated
+    ours = bench_train.summarize(OURS, target=0.15)
+    theirs = bench_train.summarize(THEIRS, target=0.15)
+    table = bench_train.format_table(ours, theirs, 0.15, same_quality=same).splitlines()
+    rows = {line.split("  ")[0]: line for line in table}
+    row = rows["CPU s to RecBole's best (0.1000)"]
+    assert "208.0 (2 epochs)" in row and "2,020.0 (0.1304 epochs)" in row
+    assert row.endswith(f"{208 / 2020:.3f} (RecBole {2020 / 208:.1f}x ours)")
+
+
+def test_summarize_only_reads_a_finished_run(tmp_path: Path, capsys) -> None:
+    for name, lines in (("ours", OURS), ("recbole", THEIRS)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "report.json"
+    code = bench_train.main(
+        ["--target", "0.15", "--work-dir", str(tmp_path), "--summarize-only", "--out", str(out)]
+    )
+    assert code == 0
+    report = json.loads(out.read_text())
+    assert report["ratios"]["cpu"] == {"value": pytest.approx(312.0 / 6060.0), "bound": "<="}
+    assert report["ratios"]["equal_quality"]["cpu"]["value"] == pytest.approx(208.0 / 2020.0)
+    assert "CPU s to RecBole's best (0.1000)" in capsys.readouterr().out
+    (tmp_path / "ours.jsonl").unlink(), (tmp_path / "recbole.jsonl").unlink()
+    with pytest.raises(SystemExit):  # nothing to summarize: argparse's one-line error
+        bench_train.main(["--work-dir", str(tmp_path), "--summarize-only"])
+
+
 def test_report_is_written_atomically(tmp_path: Path) -> None:
     target = tmp_path / "sub" / "report.json"
     bench_train.write_json(target, {"ratio": 0.05})
