@@ -213,6 +213,11 @@ def test_cli_prints_the_leaderboard_and_writes_files(tmp_path) -> None:
     )
     assert pinned in done.stdout
     assert (tmp_path / "out" / "leaderboard.csv").is_file()
+    unchecked = subprocess.run([*command, "--no-command-check"], capture_output=True, text=True,
+                               env=env, timeout=120)  # fmt: skip
+    assert unchecked.returncode == 0, unchecked.stderr
+    assert "`python -m bench.train -m model=itemknn model.k=50 seed=0,1`" in unchecked.stdout
+    assert "git checkout" not in unchecked.stdout
     assert "\x1b[" not in done.stdout + done.stderr
     bad = subprocess.run([*command[:3], "--root", str(tmp_path / "nope")], capture_output=True,
                          text=True, env=env, timeout=120)  # fmt: skip
