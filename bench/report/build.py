@@ -20,8 +20,9 @@ import os
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -113,11 +114,27 @@ def latest_variants(records: Sequence[RunRecord]) -> tuple[list[RunRecord], list
     return kept, notes
 
 
+class Attempt(Protocol):
+    """What :func:`split_recovered` reads of a run: a record, or an interrupted run's marker."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def config_hash(self) -> str | None: ...
+    @property
+    def started_at(self) -> str: ...
+
+
+AttemptT = TypeVar("AttemptT", bound=Attempt)
+
+
 def split_recovered(
-    failed: Sequence[RunRecord], completed: Sequence[RunRecord]
-) -> tuple[list[RunRecord], list[RunRecord]]:
-    """(still failed, recovered): a failed run is recovered when a completed run of the same
-    ``config_hash`` (configuration and seed) started after it (a resume or a rerun).
+    failed: Sequence[AttemptT], completed: Sequence[RunRecord]
+) -> tuple[list[AttemptT], list[AttemptT]]:
+    """(still failed, recovered): a failed or interrupted run is recovered when a completed run
+    of the same ``config_hash`` (configuration and seed) started after it (a resume or a
+    rerun). A run without a ``config_hash`` (a marker from before markers carried one) is never
+    recovered: nothing says which configuration it ran.
 
     Example:
         >>> from types import SimpleNamespace as Run  # the fields it reads
@@ -133,7 +150,7 @@ def split_recovered(
         finished[record.config_hash] = max(finished.get(record.config_hash, key), key)
     still, recovered = [], []
     for record in failed:
-        later = finished.get(record.config_hash)
+        later = None if record.config_hash is None else finished.get(record.config_hash)
         done = later is not None and later > (record.started_at, record.run_id)
         (recovered if done else still).append(record)
     return still, recovered
@@ -625,9 +642,12 @@ def build_report(
                 check_commands=check_commands,
             )
         )
-    interrupted, running = [], []
+    interrupted: list[Interrupted] = []
+    running: list[str] = []
     if commit is None:  # markers name no commit: a one-commit table leaves them out
         interrupted, running = _unfinished(store, records, group, tags, dataset, models)
+        interrupted, resumed = split_recovered(interrupted, completed)
+        recovered = [*recovered, *resumed]
     used = completed
     commits = tuple(sorted({r.git_commit or "unknown" for r in used}))
     dirty = any(r.git_dirty for r in used)
@@ -662,7 +682,7 @@ def build_report(
         created_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         results_dir=str(store.root),
         cells=tuple(cells),
-        failures=tuple(_failure(r) for r in failed) + tuple(interrupted),
+        failures=tuple(_failure(r) for r in failed) + tuple(i.failure for i in interrupted),
         git_commits=commits,
         dirty=dirty,
         packages=packages,
@@ -672,11 +692,24 @@ def build_report(
     )
 
 
+@dataclass(frozen=True)
+class Interrupted:
+    """A run that stopped without writing its record (from its "running" marker)."""
+
+    config_hash: str | None
+    started_at: str
+    failure: Failure
+
+    @property
+    def run_id(self) -> str:
+        return self.failure.run_id
+
+
 def _unfinished(store: ResultStore, records: list[RunRecord], group: str | None,
                 tags: Sequence[str], dataset: str | None,
-                models: Sequence[str] | None) -> tuple[list[Failure], list[str]]:  # fmt: skip
-    """Runs with a "running" marker but no record: interrupted ones (as failures) and the ids
-    of those still running, filtered like the records."""
+                models: Sequence[str] | None) -> tuple[list[Interrupted], list[str]]:  # fmt: skip
+    """Runs with a "running" marker but no record: interrupted ones and the ids of those still
+    running, filtered like the records."""
     from bench.results.load import marker_rows
 
     interrupted, running = [], []
@@ -692,10 +725,9 @@ def _unfinished(store: ResultStore, records: list[RunRecord], group: str | None,
         if row["status"] == "running":
             running.append(row["run_id"])
         else:
-            interrupted.append(
-                Failure(row["run_id"], row["model"], row["dataset"], row["seed"],
-                        row["error_message"])
-            )  # fmt: skip
+            failure = Failure(row["run_id"], row["model"], row["dataset"], row["seed"],
+                              row["error_message"])  # fmt: skip
+            interrupted.append(Interrupted(row["config_hash"], row["started_at"], failure))
     return interrupted, running
 
 

@@ -120,7 +120,7 @@ def marker_rows(store: ResultStore, recorded: set[str]) -> list[dict[str, Any]]:
                 "run_id": marker.run_id, "status": state, "model": marker.model,
                 "dataset": marker.dataset, "split": marker.split, "seed": marker.seed,
                 "group": marker.group, "tags": marker.tags, "started_at": marker.started_at,
-                "command": marker.command,
+                "command": marker.command, "config_hash": marker.config_hash,
                 "error_type": "Interrupted" if state == "interrupted" else None,
                 "error_message": INTERRUPTED if state == "interrupted" else None,
             }

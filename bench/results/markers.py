@@ -3,9 +3,11 @@ still shows up, as ``interrupted``.
 
 When a run starts, :class:`~bench.results.RunRecorder` writes
 ``<root>/.running/<run_id>.json`` (atomically: temp file, then rename) naming the run, its
-process and host; when the run's record is written the marker is removed. A marker without a
-record is therefore a run that is still going (its process is alive on this host) or one that
-was interrupted. Readers of the store (``bench.results.load``, reports, the listing) show both.
+process and host, and its ``config_hash`` (configuration and seed, as its record will have it,
+so a report can tell that an interrupted run was later resumed to completion); when the run's
+record is written the marker is removed. A marker without a record is therefore a run that is
+still going (its process is alive on this host) or one that was interrupted. Readers of the
+store (``bench.results.load``, reports, the listing) show both.
 
 Example:
     >>> import tempfile
@@ -53,6 +55,10 @@ class RunMarker:
     group: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     command: str | None = None
+    #: The run's ``config_hash`` (as its record will have it), so that a report can tell that an
+    #: interrupted run was later resumed to completion. Markers written before it was added
+    #: have none.
+    config_hash: str | None = None
 
     @classmethod
     def now(cls, run_id: str, **fields: object) -> RunMarker:

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import OmegaConf
 
-from bench.results.jsonable import RecordError, to_jsonable
+from bench.results.jsonable import RecordError, result_hash, to_jsonable
 from bench.results.markers import RunMarker, remove_marker, write_marker
 from bench.results.provenance import (
     DEFAULT_PACKAGES,
@@ -246,7 +246,11 @@ class RunRecorder:
         reset_cuda_peak()
         reset_peak_rss()
         marker_fields = ("model", "dataset", "split", "seed", "group", "tags", "command")
-        marker = RunMarker.now(self.run_id, **{k: self._fields.get(k) for k in marker_fields})
+        marker = RunMarker.now(
+            self.run_id,
+            config_hash=result_hash(self.config),
+            **{k: self._fields.get(k) for k in marker_fields},
+        )
         try:
             write_marker(self.store.root, marker)
         except OSError as err:  # a read-only store fails at the record anyway; say it now

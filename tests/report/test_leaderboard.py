@@ -252,6 +252,40 @@ def test_interrupted_runs_are_listed_apart(tmp_path) -> None:
     assert "`20240501T121000-killed` · bpr · ml-100k · seed 1 · interrupted" in report.to_markdown()
 
 
+def test_an_interrupted_run_later_resumed_to_completion_is_not_listed_as_a_failure(
+    tmp_path,
+) -> None:
+    """A killed ease seed-0 run whose marker names the configuration of the completed ease
+    seed-0 run, which started after it: a resume, noted, not a failure. Started after the
+    completed run, or from a marker that names no configuration, it stays a failure."""
+    import json
+    import socket
+
+    from bench.results.markers import RunMarker, marker_path, write_marker
+
+    root = _copy(tmp_path)
+    done = json.loads((root / "20240501T120001-golden01" / "record.json").read_text())
+    assert done["model"] == "ease" and done["seed"] == 0 and done["status"] == "completed"
+    fields = dict(pid=2**22 + 12345, host=socket.gethostname(), model="ease", dataset="ml-100k",
+                  seed=0, tags=("golden",))  # fmt: skip
+
+    def failures(started_at: str, config_hash: str | None) -> list[str]:
+        marker = RunMarker("20240501T110000-killed", started_at=started_at,
+                           config_hash=config_hash, **fields)  # fmt: skip
+        write_marker(root, marker)
+        report = build_report(root, check_commands=False, baseline="ease", tags=["golden"])
+        marker_path(root, marker.run_id).unlink()
+        resumed = [w for w in report.warnings if "later run to completion" in w]
+        assert bool(resumed) == (marker.run_id not in {f.run_id for f in report.failures})
+        assert not resumed or "20240501T110000-killed" in resumed[0]
+        return [f.run_id for f in report.failures if f.run_id == marker.run_id]
+
+    assert failures("2024-05-01T11:00:00+00:00", done["config_hash"]) == []
+    assert failures("2024-05-01T13:00:00+00:00", done["config_hash"]) == ["20240501T110000-killed"]
+    assert failures("2024-05-01T11:00:00+00:00", None) == ["20240501T110000-killed"]
+    assert failures("2024-05-01T11:00:00+00:00", "0" * 64) == ["20240501T110000-killed"]
+
+
 def test_allowed_leakage_is_a_cell_warning(tmp_path) -> None:
     import json
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from bench.results.jsonable import RecordError, config_hash
+from bench.results.jsonable import RecordError, config_hash, result_hash
 from bench.results.provenance import git_info
 from bench.results.recorder import RunRecorder, name_from_config
 from bench.results.store import ResultStore, RunExistsError
@@ -219,10 +219,17 @@ def test_a_killed_run_shows_as_interrupted_and_a_running_one_as_running(tmp_path
     assert row.status == "interrupted" and row.model == "bpr" and row.seed == 4
     assert row.error_message == INTERRUPTED
     assert load(tmp_path, status="interrupted").shape[0] == 1
+    # the marker names the configuration the record would have had: a resume is recognisable
+    with RunRecorder(tmp_path, {"model": {"name": "bpr"}, "seed": 4}) as resumed:
+        pass
+    assert row.config_hash == ResultStore(tmp_path).read(resumed.run_id).config_hash
+    assert len(row.config_hash) == 64
     with RunRecorder(tmp_path, {"seed": 1}) as rec:
         running = load(tmp_path, status="running")
+        assert running["config_hash"].tolist() == [result_hash({"seed": 1})]
         assert running["run_id"].tolist() == [rec.run_id]
-    assert load(tmp_path, status="completed")["run_id"].tolist() == [rec.run_id]
+    completed = load(tmp_path, status="completed")["run_id"].tolist()
+    assert sorted(completed) == sorted([resumed.run_id, rec.run_id])
     assert load(tmp_path, status="running").empty
 
 
