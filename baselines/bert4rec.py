@@ -43,7 +43,7 @@ from torch import Tensor, nn
 
 from bench.rankers import Capabilities, Ranker, SequenceBatch, UserBatch
 from bench.rankers.init import init_transformer_weights
-from bench.rankers.losses import full_cross_entropy
+from bench.rankers.losses import linear_cross_entropy
 from bench.rankers.params import check_int, check_positive, check_probability, check_rate
 
 
@@ -153,7 +153,7 @@ class BERT4Rec(Ranker):
         """Mean softmax cross-entropy over the catalogue at the masked positions."""
         hidden = self.encode(batch.inputs)
         keep = batch.has_target
-        return full_cross_entropy(hidden[keep] @ self._items.T, batch.targets[keep])
+        return linear_cross_entropy(hidden[keep], self._items, batch.targets[keep])
 
     def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
         loss = self.training_loss(batch)

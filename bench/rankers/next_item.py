@@ -46,7 +46,7 @@ from torch import Tensor
 from bench.rankers.base import Ranker
 from bench.rankers.batch import SequenceBatch, UserBatch
 from bench.rankers.data import Capabilities, TrainingData
-from bench.rankers.losses import full_cross_entropy, gbce, gbce_beta, sampled_bce
+from bench.rankers.losses import gbce, gbce_beta, linear_cross_entropy, sampled_bce
 from bench.rankers.params import check_choice, check_int, check_positive
 from bench.rankers.samplers import (
     NEGATIVE_SAMPLERS,
@@ -138,7 +138,7 @@ class NextItemRanker(Ranker):
         states, targets = hidden[keep], batch.targets[keep]
         items = self.item_vectors
         if self.loss_name == "ce":
-            return full_cross_entropy(states @ items.T, targets)
+            return linear_cross_entropy(states, items, targets)
         users = batch.users.repeat_interleave(keep.sum(1))
         negatives = self._negatives(users, batch_idx)
         positive = (states * items[targets]).sum(-1)

@@ -10,6 +10,7 @@ from bench.rankers.losses import (
     gbce,
     gbce_beta,
     gbce_positive_logit,
+    linear_cross_entropy,
     sampled_bce,
 )
 
@@ -30,11 +31,71 @@ def test_full_cross_entropy_by_hand_and_ignores_padding() -> None:
     assert float(nested) == pytest.approx(expected, rel=1e-6)
 
 
+def _reference_and_linear(states, items, targets, block_elements):
+    """Loss and gradients of the logits path and of the blocked path, on copies of the inputs."""
+    results = []
+    for loss_of in (
+        lambda s, w: full_cross_entropy(s @ w.T, targets),
+        lambda s, w: linear_cross_entropy(s, w, targets, block_elements=block_elements),
+    ):
+        s, w = states.clone().requires_grad_(), items.clone().requires_grad_()
+        loss = loss_of(s, w)
+        (3.0 * loss).backward()  # a non-unit upstream gradient
+        results.append((loss.detach(), s.grad, w.grad))
+    return results
+
+
+@pytest.mark.parametrize("block_elements", [7 * 5, 7 * 3, 10**6])  # rows per block: 5, 3, all
+def test_linear_cross_entropy_equals_the_logits_path(block_elements: int) -> None:
+    generator = torch.Generator().manual_seed(0)
+    states = torch.randn(13, 4, generator=generator, dtype=torch.float64) * 3
+    items = torch.randn(7, 4, generator=generator, dtype=torch.float64)
+    targets = torch.randint(0, 7, (13,), generator=generator)
+    (ref_loss, ref_s, ref_w), (loss, grad_s, grad_w) = _reference_and_linear(
+        states.float(), items.float(), targets, block_elements
+    )
+    assert float(loss) == pytest.approx(float(ref_loss), rel=1e-6)
+    torch.testing.assert_close(grad_s, ref_s, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(grad_w, ref_w, rtol=1e-5, atol=1e-7)
+    # by hand, in float64: mean of log-sum-exp minus the target's logit
+    logits = states @ items.T
+    by_hand = (logits.logsumexp(1) - logits[torch.arange(13), targets]).mean()
+    assert float(loss) == pytest.approx(float(by_hand), rel=1e-6)
+
+
+def test_linear_cross_entropy_is_stable_and_keeps_input_dtypes() -> None:
+    # logits of +-1e4: a naive exp overflows; loss 0 for the dominant target, 2e4 for the other
+    states = torch.tensor([[100.0], [100.0]])
+    items = torch.tensor([[100.0], [-100.0]])
+    loss = linear_cross_entropy(states, items, torch.tensor([0, 1]))
+    assert float(loss) == pytest.approx(1e4, rel=1e-6)
+    half = linear_cross_entropy(
+        states.bfloat16().requires_grad_(), items.bfloat16(), torch.tensor([0, 1])
+    )
+    assert half.dtype == torch.float32
+    with torch.no_grad():  # no gradient work, the same value
+        assert float(linear_cross_entropy(states, items, torch.tensor([0, 1]))) == float(loss)
+    s = torch.zeros(2, 1, dtype=torch.bfloat16, requires_grad=True)
+    linear_cross_entropy(s, items, torch.tensor([0, 1])).backward()
+    assert s.grad.dtype == torch.bfloat16 and torch.isfinite(s.grad.float()).all()
+
+
+def test_linear_cross_entropy_refuses_mismatched_shapes() -> None:
+    with pytest.raises(ValueError, match=r"states \[n, d\] and items \[n_items, d\]"):
+        linear_cross_entropy(torch.zeros(2, 3), torch.zeros(4, 2), torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="one target per state; got \\(3,\\) targets for 2"):
+        linear_cross_entropy(torch.zeros(2, 3), torch.zeros(4, 3), torch.tensor([0, 1, 2]))
+
+
 def test_losses_without_any_position_are_zero() -> None:
     logits = torch.zeros(2, 4, requires_grad=True)
     loss = full_cross_entropy(logits, torch.tensor([4, 4]), ignore=4)
     assert float(loss.detach()) == 0.0
     loss.backward()  # still part of the graph
+    states = torch.zeros(0, 3, requires_grad=True)
+    blocked = linear_cross_entropy(states, torch.zeros(4, 3), torch.zeros(0, dtype=torch.long))
+    assert float(blocked.detach()) == 0.0
+    blocked.backward()
     empty = torch.zeros(2, dtype=torch.bool)
     assert float(sampled_bce(torch.zeros(2), torch.zeros(2, 1), empty)) == 0.0
 
