@@ -18,6 +18,11 @@ catalogue of a real configuration (random states and item embeddings of width 64
 Values and gradients are compared (largest absolute difference printed); times are medians of
 ``--repeats`` runs after one warm-up, on ``--threads`` torch threads.
 
+Then one whole training step (forward, loss, backward; no optimiser) of the three sequential
+models in their ML-1M configurations (``conf/experiment/*_ml1m.yaml``) on a batch of 128 random
+histories of 20 to 200 items, with the peers' loss swapped in and with ours: what the loss is
+worth in an epoch (48 such steps on ML-1M).
+
 Usage:
     python scripts/bench_losses.py                 # 1 thread, 5 repeats
     python scripts/bench_losses.py --threads 2 --repeats 9
@@ -29,10 +34,15 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from unittest import mock
 
 import torch
 from torch.nn import functional as F
 
+from baselines.bert4rec import BERT4Rec
+from baselines.gru4rec import GRU4Rec
+from baselines.sasrec import SASRec
+from bench.rankers import SequenceBatch
 from bench.rankers.losses import linear_cross_entropy
 
 PROBLEMS = {  # name: (positions per step, catalogue size)
@@ -82,6 +92,62 @@ def run(name: str, positions: int, n_items: int, repeats: int, seed: int) -> dic
     }
 
 
+ML1M_USERS, ML1M_ITEMS = 6_040, 3_416
+STEP_MODELS = {  # the ML-1M experiments' architectures
+    "sasrec": lambda: SASRec(
+        ML1M_USERS, ML1M_ITEMS, dropout=0.1, block="sasrec", positions="from_start"
+    ),
+    "gru4rec": lambda: GRU4Rec(ML1M_USERS, ML1M_ITEMS),
+    "bert4rec": lambda: BERT4Rec(ML1M_USERS, ML1M_ITEMS),
+}
+# where each model looks the loss up: the peers' loss is patched in there
+LOSS_SITES = (
+    "bench.rankers.next_item.linear_cross_entropy",
+    "baselines.bert4rec.linear_cross_entropy",
+)
+
+
+def ml1m_batch(model_name: str, seed: int, users: int = 128, width: int = 200) -> SequenceBatch:
+    """128 left-padded random histories of 20 to 200 items; next-item targets at every real
+    position, or (BERT4Rec) 20% of the positions masked."""
+    generator = torch.Generator().manual_seed(seed)
+    pad = ML1M_ITEMS
+    lengths = torch.randint(20, width + 1, (users,), generator=generator)
+    real = torch.arange(width)[None, :] >= (width - lengths)[:, None]
+    items = torch.randint(0, ML1M_ITEMS, (users, width + 1), generator=generator)
+    if model_name == "bert4rec":
+        masked = real & (torch.rand(users, width, generator=generator) < 0.2)
+        inputs = torch.where(masked, ML1M_ITEMS + 1, items[:, :-1]).masked_fill(~real, pad)
+        targets = items[:, :-1].masked_fill(~masked, pad)
+    else:
+        inputs = items[:, :-1].masked_fill(~real, pad)
+        targets = items[:, 1:].masked_fill(~real, pad)
+    return SequenceBatch(torch.arange(users), inputs, targets, pad=pad)
+
+
+def time_training_steps(model_name: str, repeats: int, seed: int) -> dict[str, float]:
+    """Median seconds of one training step with the peers' loss and with ours."""
+    torch.manual_seed(seed)
+    model = STEP_MODELS[model_name]().train()
+    batch = ml1m_batch(model_name, seed)
+
+    def step() -> float:
+        model.zero_grad(set_to_none=True)
+        start = time.perf_counter()
+        model.training_loss(batch).backward()
+        return time.perf_counter() - start
+
+    def peers_loss(states, items, targets, block_elements=None):
+        return logits_path(states, items, targets)
+
+    times: dict[str, list[float]] = {"logits": [], "blocked": []}
+    for _ in range(repeats + 1):
+        with mock.patch(LOSS_SITES[0], peers_loss), mock.patch(LOSS_SITES[1], peers_loss):
+            times["logits"].append(step())
+        times["blocked"].append(step())
+    return {label: statistics.median(values[1:]) for label, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -97,6 +163,17 @@ def main() -> None:
         print(
             f"{name:<16}{positions:>10,}{n_items:>8,}{r['logits_s']:>15.3f}{r['blocked_s']:>11.3f}"
             f"{r['logits_s'] / r['blocked_s']:>9.2f}x{r['loss_diff']:>11.1e}{r['grad_diff']:>11.1e}"
+        )
+    print(
+        "\none ML-1M training step (batch 128, length 200), seconds; s / epoch: saved over 48 steps"
+    )
+    print(f"{'model':<16}{'logits+F.ce s':>15}{'blocked s':>11}{'speed-up':>10}{'s / epoch':>11}")
+    for model_name in STEP_MODELS:
+        r = time_training_steps(model_name, args.repeats, args.seed)
+        saved = 48 * (r["logits"] - r["blocked"])
+        print(
+            f"{model_name:<16}{r['logits']:>15.3f}{r['blocked']:>11.3f}"
+            f"{r['logits'] / r['blocked']:>9.2f}x{saved:>11.1f}"
         )
 
 
