@@ -18,6 +18,11 @@ probability ``mask_prob`` (at least one per row), and with probability ``mask_la
 masking only its last item; softmax cross-entropy over the whole catalogue at the masked
 positions. The draws are seeded by (run seed, epoch, step, process).
 
+Only the masked positions' states are read in training, and only the last position's in
+scoring, so the last block runs its queries, residuals and feed-forward on those positions alone
+(``encode(inputs, read=...)``; keys and values still come from every position): the same states
+and gradients as running it everywhere, 1.7x faster per ML-1M step (``scripts/bench_bert4rec.py``).
+
 Scoring appends the mask token to the user's history (the last ``max_len - 1`` items of
 ``UserBatch.sequence``, time order: train for validation, train + valid for test) and scores
 every item from that last position, so the ranker folds in users. A user with an empty history
@@ -132,9 +137,17 @@ class BERT4Rec(Ranker):
         allowed = allowed | torch.eye(width, dtype=torch.bool, device=padding.device)
         return (~allowed).repeat_interleave(int(self.hparams.n_heads), dim=0)
 
-    def encode(self, inputs: Tensor) -> Tensor:
-        """``[batch, width, hidden_dim]`` hidden states of left-padded item sequences
-        (``width <= max_len``; item ids, ``pad = n_items`` and the mask token ``n_items + 1``)."""
+    def encode(self, inputs: Tensor, read: Tensor | None = None) -> Tensor:
+        """Hidden states of left-padded item sequences (``width <= max_len``; item ids,
+        ``pad = n_items`` and the mask token ``n_items + 1``).
+
+        Without ``read``: ``[batch, width, hidden_dim]``, every position. With ``read``
+        (``[batch, width]`` bool): ``[read.sum(), hidden_dim]``, the states at the read positions
+        in row-major order, equal to ``encode(inputs)[read]``. The last block then runs its
+        queries, residuals and feed-forward on the read positions only (its keys and values still
+        come from every position), which is what training (the masked positions, about a fifth)
+        and scoring (the last position) need.
+        """
         width, max_len = inputs.shape[1], int(self.hparams.max_len)
         if width > max_len:
             raise ValueError(f"sequences of {width} items are longer than model.max_len={max_len}")
@@ -142,7 +155,15 @@ class BERT4Rec(Ranker):
         positions = torch.arange(max_len - width, max_len, device=inputs.device)
         x = self.item_embedding(inputs) + self.position_embedding(positions)
         x = self.dropout(self.embedding_norm(x))
-        return self.encoder(x, mask=self._attention_mask(padding))
+        mask = self._attention_mask(padding)
+        if read is None:
+            return self.encoder(x, mask=mask)
+        if read.shape != inputs.shape:
+            raise ValueError(f"read has shape {tuple(read.shape)}, inputs {tuple(inputs.shape)}")
+        *blocks, last = self.encoder.layers
+        for block in blocks:
+            x = block(x, src_mask=mask)
+        return _read_through_block(last, x, mask, read)
 
     @property
     def _items(self) -> Tensor:
@@ -151,9 +172,9 @@ class BERT4Rec(Ranker):
     # -- training -------------------------------------------------------------------------------
     def training_loss(self, batch: SequenceBatch) -> Tensor:
         """Mean softmax cross-entropy over the catalogue at the masked positions."""
-        hidden = self.encode(batch.inputs)
         keep = batch.has_target
-        return linear_cross_entropy(hidden[keep], self._items, batch.targets[keep])
+        hidden = self.encode(batch.inputs, read=keep)
+        return linear_cross_entropy(hidden, self._items, batch.targets[keep])
 
     def training_step(self, batch: SequenceBatch, batch_idx: int) -> Tensor:
         loss = self.training_loss(batch)
@@ -176,4 +197,47 @@ class BERT4Rec(Ranker):
     def score(self, batch: UserBatch) -> Tensor:
         if batch.sequence is None:
             raise ValueError("BERT4Rec scores from UserBatch.sequence; the batch has none")
-        return self.encode(self.inference_inputs(batch.sequence))[:, -1] @ self._items.T
+        inputs = self.inference_inputs(batch.sequence)
+        last = torch.zeros_like(inputs, dtype=torch.bool)
+        last[:, -1] = True
+        return self.encode(inputs, read=last) @ self._items.T
+
+
+def _read_through_block(
+    block: nn.TransformerEncoderLayer, states: Tensor, mask: Tensor, read: Tensor
+) -> Tensor:
+    """``block(states, src_mask=mask)[read]`` for a post-norm ``block``, computed for the read
+    positions only: their queries attend to every position's keys and values, then the residual,
+    LayerNorm and feed-forward run on the read rows alone. Each row's read positions are gathered
+    to the front (``n = `` the most any row reads) and the surplus slots are dropped at the end.
+
+    Example:
+        >>> block = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True).eval()
+        >>> x, mask = torch.randn(2, 5, 8), torch.zeros(4, 5, 5, dtype=torch.bool)
+        >>> read = torch.tensor([[0, 1, 0, 0, 1], [0, 0, 0, 1, 0]], dtype=torch.bool)
+        >>> torch.allclose(_read_through_block(block, x, mask, read), block(x, src_mask=mask)[read],
+        ...                atol=1e-6)
+        True
+    """
+    if block.norm_first:
+        raise ValueError("_read_through_block computes post-norm blocks (norm_first=False)")
+    batch, width, dim = states.shape
+    counts = read.sum(dim=1)
+    n = int(counts.max()) if batch else 0
+    if n == 0:
+        return states.new_zeros(0, dim)
+    # the read positions of each row first, in order (a stable sort of "not read")
+    slots = torch.sort((~read).to(torch.uint8), dim=1, stable=True).indices[:, :n]
+    queries = states.gather(1, slots[..., None].expand(-1, -1, dim))
+    heads = mask.shape[0] // max(batch, 1)
+    query_mask = mask.view(batch, heads, width, width).gather(
+        2, slots[:, None, :, None].expand(-1, heads, -1, width)
+    )
+    attended = block.self_attn(
+        queries, states, states, attn_mask=query_mask.reshape(batch * heads, n, width),
+        need_weights=False,
+    )[0]  # fmt: skip
+    x = block.norm1(queries + block.dropout1(attended))
+    feed_forward = block.linear2(block.dropout(block.activation(block.linear1(x))))
+    x = block.norm2(x + block.dropout2(feed_forward))
+    return x[torch.arange(n, device=read.device) < counts[:, None]]
