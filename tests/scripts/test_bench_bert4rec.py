@@ -3,24 +3,10 @@ the comparison compute the same loss, gradients and scores (no timing asserted).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import torch
+from script_module import load_script
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_bert4rec = _load("bench_bert4rec")
+bench_bert4rec = load_script("bench_bert4rec")
 
 
 def test_the_batch_masks_a_fifth_of_the_real_positions_and_targets_only_those() -> None:

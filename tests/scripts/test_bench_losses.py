@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+from script_module import load_script
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_losses = _load("bench_losses")
+bench_losses = load_script("bench_losses")
 
 
 def test_the_loss_problem_compares_equal_losses() -> None:

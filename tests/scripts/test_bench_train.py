@@ -8,33 +8,21 @@ order, ties by file order, and its leave-one-out must give our leave-last-out sp
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import io
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from script_module import load_script
 
 from bench.data import Interactions
 from bench.split import LeaveLastOut
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and doctest look the module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_train = _load("bench_train")
-driver = _load("recbole_driver")
+bench_train = load_script("bench_train")
+driver = load_script("recbole_driver")
 
 
 @pytest.mark.parametrize("module", [bench_train, driver], ids=["bench_train", "driver"])

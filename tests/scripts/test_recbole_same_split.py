@@ -7,25 +7,13 @@ config must read them as they are: no filtering, full ranking, metrics at full p
 from __future__ import annotations
 
 import doctest
-import importlib.util
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from script_module import load_script
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-same_split = _load("recbole_same_split")
+same_split = load_script("recbole_same_split")
 
 
 def test_docstring_examples_run() -> None:
