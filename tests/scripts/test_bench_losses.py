@@ -14,7 +14,7 @@ bench_losses = load_script("bench_losses")
 
 
 def test_the_loss_problem_compares_equal_losses() -> None:
-    result = bench_losses.run("tiny", positions=300, n_items=50, repeats=1, seed=0)
+    result = bench_losses.run(positions=300, n_items=50, repeats=1, seed=0)
     assert result["loss_diff"] < 1e-5
     assert result["grad_diff"] < 1e-6
     assert result["logits_s"] > 0 and result["blocked_s"] > 0
