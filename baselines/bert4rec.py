@@ -21,7 +21,8 @@ positions. The draws are seeded by (run seed, epoch, step, process).
 Only the masked positions' states are read in training, and only the last position's in
 scoring, so the last block runs its queries, residuals and feed-forward on those positions alone
 (``encode(inputs, read=...)``; keys and values still come from every position): the same states
-and gradients as running it everywhere, 1.7x faster per ML-1M step (``scripts/bench_bert4rec.py``).
+and gradients as running it everywhere, 1.45x faster per ML-1M step
+(``scripts/bench_bert4rec.py``).
 
 Scoring appends the mask token to the user's history (the last ``max_len - 1`` items of
 ``UserBatch.sequence``, time order: train for validation, train + valid for test) and scores
