@@ -230,7 +230,7 @@ def _read_through_block(
     # the read positions of each row first, in order (a stable sort of "not read")
     slots = torch.sort((~read).to(torch.uint8), dim=1, stable=True).indices[:, :n]
     queries = states.gather(1, slots[..., None].expand(-1, -1, dim))
-    heads = mask.shape[0] // max(batch, 1)
+    heads = mask.shape[0] // batch  # batch >= 1 here (n > 0)
     query_mask = mask.view(batch, heads, width, width).gather(
         2, slots[:, None, :, None].expand(-1, heads, -1, width)
     )

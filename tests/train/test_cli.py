@@ -89,7 +89,11 @@ def test_killed_run_resumes_with_the_same_command(tmp_path) -> None:
 
 
 def test_concurrent_runs_are_both_recorded(tmp_path) -> None:
-    procs = [cli("model=ease", cwd=tmp_path, wait=False) for _ in range(2)]
+    meet = [
+        "+callbacks.meet._target_=train_helpers.Rendezvous",
+        f"+callbacks.meet.directory={tmp_path / 'rendezvous'}",
+    ]  # both hold their checkpoint locks at once, however the two start-ups are timed
+    procs = [cli("model=ease", *meet, cwd=tmp_path, wait=False) for _ in range(2)]
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err[-3000:]

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -57,6 +58,28 @@ class KillAfterEpoch(pl.Callback):
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.current_epoch == self.epoch:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Rendezvous(pl.Callback):
+    """Wait at the start of fitting until ``parties`` processes have reached it.
+
+    Each process leaves a file named by its pid in ``directory`` and waits for the others', so
+    runs started together are certain to overlap (each already holds its checkpoint lock).
+    """
+
+    def __init__(self, directory: str, parties: int = 2, timeout_s: float = 120.0) -> None:
+        self.directory = Path(directory)
+        self.parties = parties
+        self.timeout_s = timeout_s
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / str(os.getpid())).touch()
+        deadline = time.monotonic() + self.timeout_s
+        while len(list(self.directory.iterdir())) < self.parties:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"rendezvous: fewer than {self.parties} runs arrived")
+            time.sleep(0.05)
 
 
 class FailAfterEpoch(pl.Callback):
