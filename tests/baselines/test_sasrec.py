@@ -39,7 +39,9 @@ class TestSASRec(NextItemContract):
 class TestSASRecOriginalBlock(TestSASRec):
     """The same contract for Kang & McAuley's block with positions from the window's start."""
 
-    params: ClassVar[dict] = {**TestSASRec.params, "block": "sasrec", "positions": "from_start"}
+    original: ClassVar[dict] = {"block": "sasrec", "positions": "from_start"}
+    params: ClassVar[dict] = {**TestSASRec.params, **original}
+    tiny_params: ClassVar[dict] = {**TestSASRec.tiny_params, **original}  # the walk tests too
     min_ndcg = 0.07  # measured 0.0813 after 8 epochs (ml-100k, leave-last-out, seed 0)
     bad_hyperparameters = (
         *TestSASRec.bad_hyperparameters,

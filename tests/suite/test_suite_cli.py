@@ -112,7 +112,7 @@ def test_leaderboard_at_the_end_and_a_rerun_runs_nothing(tmp_path: Path) -> None
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_suite_resumes(tmp_path: Path, sig: signal.Signals, code: int) -> None:
     """Ctrl-C / kill during BPR's training; the rerun skips pop and resumes BPR from last.ckpt."""
-    bpr = [*BPR[:-1], "trainer.max_epochs=30", "early_stopping=null"]
+    bpr = [*BPR[:-1], "trainer.max_epochs=10", "early_stopping=null"]
     path = write_suite(tmp_path / "stop.yaml", {"pop": POP, "bpr": bpr})
     running = suite_cli(f"suite={path}", "report=false", cwd=tmp_path, wait=False)
     deadline = time.monotonic() + 300
@@ -140,4 +140,4 @@ def test_an_interrupted_suite_resumes(tmp_path: Path, sig: signal.Signals, code:
     assert line.startswith("[1/1] ml-100k random_holdout · bpr · seed 0 · ndcg@10 ")
     assert line.endswith(" · done (resumed)")
     (bpr_run,) = [r for r in records(tmp_path) if r.status == "completed" and r.model == "bpr"]
-    assert bpr_run.extra["resumed_from"].endswith("last.ckpt") and bpr_run.extra["epochs"] == 30
+    assert bpr_run.extra["resumed_from"].endswith("last.ckpt") and bpr_run.extra["epochs"] == 10
