@@ -97,6 +97,7 @@ def test_concurrent_runs_are_both_recorded(tmp_path) -> None:
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err[-3000:]
+    assert len(list((tmp_path / "rendezvous").iterdir())) == 2  # both reached it: they overlapped
     both = records(tmp_path)
     assert len(both) == 2 and {r.status for r in both} == {"completed"}
     assert both[0].metrics == both[1].metrics
